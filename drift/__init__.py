@@ -1,0 +1,1 @@
+"""FairSynth drift engine: plain functions over pandas objects."""

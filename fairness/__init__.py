@@ -1,0 +1,1 @@
+"""FairSynth fairness engine: plain functions over pandas objects."""

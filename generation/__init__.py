@@ -1,0 +1,1 @@
+"""FairSynth generation engine: plain functions over pandas objects."""

@@ -1,0 +1,1 @@
+"""FairSynth privacy engine: plain functions over pandas objects."""

@@ -1,0 +1,1 @@
+"""Streamlit helpers: session state, cached engine calls, shared widgets."""
