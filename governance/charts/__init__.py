@@ -1,0 +1,1 @@
+"""Plotly figures shared by the pages and the HTML export, one module per area."""
