@@ -82,7 +82,8 @@ def favorable_mask(values: pd.Series, favorable: str) -> pd.Series:
             pass
     if pd.api.types.is_bool_dtype(values):
         return values == (favorable.strip().lower() in ("true", "1", "yes"))
-    return values.astype("string").str.strip() == favorable.strip()
+    matches = values.astype("string").str.strip() == favorable.strip()
+    return matches.fillna(False).astype(bool)
 
 
 def parse_time(values: pd.Series) -> pd.Series:
