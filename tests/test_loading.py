@@ -1,0 +1,99 @@
+"""Loading untrusted files: good files in every common shape load, bad files get one clear sentence."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import governance.loading as loading
+from governance.errors import InvalidInputError
+from governance.loading import load_table
+
+DATA = Path(__file__).parent / "data"
+BAD_REASONS = {
+    "empty.csv": "empty",
+    "whitespace_only.csv": "empty",
+    "binary_garbage.csv": "binary",
+    "header_only.csv": "no data rows",
+    "duplicate_columns.csv": "duplicate column names 'score'",
+    "ragged_rows.csv": "malformed",
+    "unnamed_column.csv": "no name",
+    "renamed_excel.csv": "Excel",
+    "truncated.parquet": "Parquet",
+    "corrupt.csv.gz": "gzip",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_REASONS))
+def test_bad_file_gets_one_line_reason(name):
+    with pytest.raises(InvalidInputError) as info:
+        load_table(DATA / "bad" / name)
+    message = str(info.value)
+    assert BAD_REASONS[name] in message
+    assert "\n" not in message and message.startswith(name)
+
+
+def test_bad_corpus_is_fully_covered():
+    assert {p.name for p in (DATA / "bad").iterdir()} == set(BAD_REASONS)
+
+
+@pytest.mark.parametrize("name, encoding, delimiter", [
+    ("latin1_semicolon.csv", "cp1252", ";"),
+    ("utf8_bom.csv", "utf-8", ","),
+    ("tab_separated.tsv", "utf-8", "\t"),
+    ("gzipped.csv.gz", "utf-8", ","),
+])
+def test_encodings_and_delimiters_are_detected(name, encoding, delimiter):
+    table = load_table(DATA / "good" / name)
+    assert (table.encoding, table.delimiter) == (encoding, delimiter)
+    assert list(table.frame.columns) == ["name", "sex", "city", "income"]
+    assert len(table.frame) == 40
+    assert table.frame["name"].iloc[0] == "José" and table.frame["city"].iloc[1] == "Zürich"
+
+
+def test_quoted_newlines_stay_inside_their_cell():
+    frame = load_table(DATA / "good" / "quoted_newlines.csv").frame
+    assert len(frame) == 2
+    assert frame.loc[0, "comment"] == "line one\nline two"
+
+
+def test_bytes_and_path_give_the_same_table_and_hash():
+    path = DATA / "good" / "latin1_semicolon.csv"
+    from_path = load_table(path)
+    from_bytes = load_table(path.read_bytes(), name="x.csv")
+    pd.testing.assert_frame_equal(from_path.frame, from_bytes.frame)
+    assert from_path.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() == from_bytes.sha256
+
+
+def test_parquet_sample_round_trips(adult_real):
+    table = load_table(Path(__file__).parents[1] / "sample_data" / "adult.parquet")
+    assert table.file_format == "parquet"
+    pd.testing.assert_frame_equal(table.frame, adult_real)
+
+
+def test_upload_over_the_cap_is_refused(monkeypatch):
+    monkeypatch.setattr(loading, "MAX_UPLOAD_BYTES", 100)
+    with pytest.raises(InvalidInputError, match="over the .* limit"):
+        load_table(b"a,b\n" + b"1,2\n" * 50, name="big.csv")
+
+
+def test_gzip_bomb_is_refused(monkeypatch):
+    import gzip
+
+    monkeypatch.setattr(loading, "MAX_DECOMPRESSED_BYTES", 10_000)
+    bomb = gzip.compress(b"a,b\n" + b"1,2\n" * 100_000)
+    with pytest.raises(InvalidInputError, match="decompresses to more than"):
+        load_table(bomb, name="bomb.csv.gz")
+
+
+def test_missing_file_is_one_sentence():
+    with pytest.raises(InvalidInputError, match="no such file"):
+        load_table(DATA / "nope.csv")
+
+
+def test_question_mark_and_blank_are_missing():
+    frame = load_table(b"a,b\n1,?\n2,\n3,x\n", name="m.csv").frame
+    assert frame["b"].isna().tolist() == [True, True, False]
