@@ -1,0 +1,106 @@
+"""Shared counting helpers: integer codes for groups and values, so every metric comes from counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+MISSING = "(missing)"
+# Numeric columns with more distinct values than this are compared as distributions (KS).
+NUMERIC_MIN_DISTINCT = 5
+
+
+def label(value: object) -> str:
+    """Display text of a group value; integral floats read as integers ("1", not "1.0")."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def label_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer code per row and the text label of each code; missing values get their own label."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    labels = [label(u) for u in uniques]
+    if (codes < 0).any():
+        labels.append(MISSING)
+        codes = np.where(codes < 0, len(labels) - 1, codes)
+    return codes.astype(np.int64), labels
+
+
+def joint_label_codes(
+    real: pd.Series, synthetic: pd.Series
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Codes of both sides on one shared, sorted label list (missing last), so counts line up."""
+    cr, lr = label_codes(real)
+    cs, ls = label_codes(synthetic)
+    labels = sorted(set(lr) | set(ls), key=lambda t: (t == MISSING, _sort_key(t)))
+    index = {t: i for i, t in enumerate(labels)}
+    map_r = np.array([index[t] for t in lr], dtype=np.int64)
+    map_s = np.array([index[t] for t in ls], dtype=np.int64)
+    return (map_r[cr] if len(cr) else cr), (map_s[cs] if len(cs) else cs), labels
+
+
+def _sort_key(text: str) -> tuple:
+    # Numbers sort as numbers ("2" before "10"), text alphabetically after them.
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def attribute_sets(protected: Sequence[str], max_order: int) -> list[tuple[str, ...]]:
+    """Every single attribute, then every pair, ... up to `max_order` attributes, in role order."""
+    out: list[tuple[str, ...]] = []
+    for order in range(1, min(max_order, len(protected)) + 1):
+        out += list(combinations(protected, order))
+    return out
+
+
+def combined_codes(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """One code per row for the cross product of several coded attributes (mixed radix)."""
+    out = np.zeros(len(codes[0]), dtype=np.int64)
+    for c, size in zip(codes, sizes, strict=True):
+        out = out * size + c
+    return out
+
+
+def decode(code: int, sizes: Sequence[int]) -> list[int]:
+    """Inverse of `combined_codes` for one code."""
+    parts = []
+    for size in reversed(sizes):
+        parts.append(code % size)
+        code //= size
+    return parts[::-1]
+
+
+def is_numeric(values: pd.Series) -> bool:
+    """Numeric kind: numeric (not boolean) dtype with more than five distinct values."""
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
+        return False
+    return values.nunique(dropna=True) > NUMERIC_MIN_DISTINCT
+
+
+def numeric_values(values: pd.Series) -> np.ndarray:
+    """Float values of a numeric or datetime column, missing as NaN."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
+        out[values.isna().to_numpy()] = np.nan
+        return out
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def wilson_interval(count: np.ndarray, n: np.ndarray, z: float = 1.959963984540054):
+    """Wilson score interval of a proportion count/n (NaN where n is 0)."""
+    count = np.asarray(count, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = count / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)

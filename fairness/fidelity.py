@@ -1,0 +1,211 @@
+"""Column fidelity (KS / total variation), overall and within each protected group, and associations."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from fairness._counts import is_numeric, joint_label_codes, numeric_values
+from governance.data import DatasetPair
+from governance.errors import InvalidInputError
+
+FIDELITY_COLUMNS = [
+    "column", "kind", "metric", "distance", "score", "attribute", "group",
+    "real_count", "synthetic_count",
+]
+ASSOCIATION_COLUMNS = ["column_a", "column_b", "method", "real", "synthetic", "difference"]
+DISTRIBUTION_COLUMNS = ["side", "label", "order", "count", "share"]
+# Above this many (group, value) cells the per-group counts are taken one group at a time.
+MAX_CELLS = 20_000_000
+
+
+def column_kinds(pair: DatasetPair) -> dict[str, str]:
+    """"numeric" (numeric dtype, > 5 distinct real values) or "categorical" per analysis column."""
+    return {c: "numeric" if is_numeric(pair.real[c]) else "categorical" for c in pair.analysis_columns}
+
+
+def _value_codes(real: pd.Series, synth: pd.Series, kind: str):
+    """Codes of both sides on one sorted value list; numeric missing values get code -1 (dropped)."""
+    if kind == "categorical":
+        cr, cs, labels = joint_label_codes(real, synth)
+        return cr, cs, len(labels)
+    values = np.concatenate([numeric_values(real), numeric_values(synth)])
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    return codes[: len(real)], codes[len(real):], len(uniques)
+
+
+def _counts(values: np.ndarray, groups: np.ndarray | None, n_groups: int, n_values: int) -> np.ndarray:
+    """(groups x values) count matrix, missing values (code -1) left out."""
+    valid = values >= 0
+    if groups is None:
+        return np.bincount(values[valid], minlength=n_values)[None, :]
+    v, g = values[valid], groups[valid]
+    if n_groups * n_values <= MAX_CELLS:
+        flat = np.bincount(g * n_values + v, minlength=n_groups * n_values)
+        return flat.reshape(n_groups, n_values)
+    return np.vstack([np.bincount(v[g == k], minlength=n_values) for k in range(n_groups)])
+
+
+def _distance(real: np.ndarray, synth: np.ndarray, kind: str) -> np.ndarray:
+    """Row-wise KS statistic (numeric) or total variation distance (categorical) of count rows."""
+    nr = real.sum(axis=1, keepdims=True).astype(float)
+    ns = synth.sum(axis=1, keepdims=True).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "numeric":
+            # Same evaluation as scipy.stats.ks_2samp: empirical CDFs at every observed value.
+            gap = np.abs(np.cumsum(real, axis=1) / nr - np.cumsum(synth, axis=1) / ns)
+        else:
+            gap = 0.5 * np.abs(real / nr - synth / ns)
+        out = gap.max(axis=1) if kind == "numeric" else gap.sum(axis=1)
+    out[(nr[:, 0] == 0) | (ns[:, 0] == 0)] = np.nan
+    return out
+
+
+def column_fidelity(pair: DatasetPair, *, by_group: bool = True) -> pd.DataFrame:
+    """Per column, real vs synthetic: KS (numeric) or total variation (categorical), 1 - distance.
+
+    Definitions as SDMetrics' KSComplement (two-sample KS statistic on non-missing values) and
+    TVComplement (half the L1 distance between category frequencies; here a missing value is
+    a category of its own). With `by_group`, the same per group of each protected attribute
+    (a column is not compared within its own groups). A group absent from one side has NaN
+    distance and score; its counts say why.
+    """
+    kinds = column_kinds(pair)
+    groups = {}
+    if by_group:
+        groups = {a: joint_label_codes(pair.real[a], pair.synthetic[a]) for a in pair.roles.protected}
+    rows: list[dict] = []
+    for column, kind in kinds.items():
+        vr, vs, n_values = _value_codes(pair.real[column], pair.synthetic[column], kind)
+        metric = "ks" if kind == "numeric" else "tv"
+        cr, cs = _counts(vr, None, 1, n_values), _counts(vs, None, 1, n_values)
+        rows += _rows(column, kind, metric, None, [None], cr, cs)
+        for attribute, (gr, gs, labels) in groups.items():
+            if attribute == column:
+                continue
+            cr = _counts(vr, gr, len(labels), n_values)
+            cs = _counts(vs, gs, len(labels), n_values)
+            rows += _rows(column, kind, metric, attribute, labels, cr, cs)
+    return pd.DataFrame(rows, columns=FIDELITY_COLUMNS)
+
+
+def _rows(column, kind, metric, attribute, labels, cr, cs) -> list[dict]:
+    distance = _distance(cr, cs, kind)
+    nr, ns = cr.sum(axis=1), cs.sum(axis=1)
+    return [
+        {"column": column, "kind": kind, "metric": metric, "distance": float(d),
+         "score": float(1 - d), "attribute": attribute, "group": g,
+         "real_count": int(r), "synthetic_count": int(s)}
+        for g, d, r, s in zip(labels, distance, nr, ns, strict=True)
+        if r > 0 or s > 0
+    ]
+
+
+def column_distribution(
+    pair: DatasetPair,
+    column: str,
+    *,
+    attribute: str | None = None,
+    group: str | None = None,
+    bins: int = 30,
+    top: int = 30,
+) -> pd.DataFrame:
+    """Shares per side of a column's bins (numeric, shared edges) or categories, for overlay plots."""
+    if column not in pair.shared_columns:
+        raise InvalidInputError(f"Column '{column}' is not in both tables.")
+    real, synth = pair.real[column], pair.synthetic[column]
+    if attribute is not None:
+        gr, gs, labels = joint_label_codes(pair.real[attribute], pair.synthetic[attribute])
+        if group not in labels:
+            raise InvalidInputError(f"'{group}' is not a group of '{attribute}'.")
+        k = labels.index(group)
+        real, synth = real[gr == k], synth[gs == k]
+    if is_numeric(pair.real[column]):
+        r, s = numeric_values(real), numeric_values(synth)
+        both = np.concatenate([r, s])
+        both = both[~np.isnan(both)]
+        edges = np.histogram_bin_edges(both, bins=bins) if len(both) else np.array([0.0, 1.0])
+        names = [f"{lo:,.4g} – {hi:,.4g}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+        counts = {side: np.histogram(v[~np.isnan(v)], bins=edges)[0] for side, v in
+                  (("real", r), ("synthetic", s))}
+    else:
+        cr, cs, names = joint_label_codes(real, synth)
+        counts = {"real": np.bincount(cr, minlength=len(names)),
+                  "synthetic": np.bincount(cs, minlength=len(names))}
+        keep = np.argsort(-(counts["real"] + counts["synthetic"]), kind="stable")[:top]
+        keep = np.sort(keep)
+        names = [names[i] for i in keep]
+        counts = {k: v[keep] for k, v in counts.items()}
+    parts = []
+    for side, c in counts.items():
+        total = max(int(c.sum()), 1)
+        parts.append(pd.DataFrame({"side": side, "label": names, "order": np.arange(len(names)),
+                                   "count": c.astype(np.int64), "share": c / total}))
+    return pd.concat(parts, ignore_index=True)[DISTRIBUTION_COLUMNS]
+
+
+def association_difference(pair: DatasetPair) -> pd.DataFrame:
+    """Pairwise association real vs synthetic, long form, one row per column pair.
+
+    Methods: Pearson correlation for two numeric columns (pairwise complete rows); Cramér's V
+    (no bias correction) for two categorical columns, missing as a category; the correlation
+    ratio eta (numeric by categorical, rows with the number missing left out) for a mixed pair.
+    All lie in [0, 1] except Pearson in [-1, 1]. `difference` is synthetic - real.
+    """
+    kinds = column_kinds(pair)
+    sides = {"real": pair.real, "synthetic": pair.synthetic}
+    codes: dict[str, dict[str, tuple[np.ndarray, int]]] = {"real": {}, "synthetic": {}}
+    for c, kind in kinds.items():
+        if kind == "categorical":
+            cr, cs, labels = joint_label_codes(pair.real[c], pair.synthetic[c])
+            codes["real"][c], codes["synthetic"][c] = (cr, len(labels)), (cs, len(labels))
+    numeric = [c for c, k in kinds.items() if k == "numeric"]
+    values = {s: {c: numeric_values(f[c]) for c in numeric} for s, f in sides.items()}
+    pearson = {s: pd.DataFrame(values[s]).corr() if numeric else None for s in sides}
+    rows = []
+    for a, b in combinations(kinds, 2):
+        kinds_ab = (kinds[a], kinds[b])
+        out = {}
+        for s in sides:
+            if kinds_ab == ("numeric", "numeric"):
+                method, out[s] = "pearson", float(pearson[s].loc[a, b])
+            elif kinds_ab == ("categorical", "categorical"):
+                method, out[s] = "cramers_v", _cramers_v(codes[s][a], codes[s][b])
+            else:
+                num, cat = (a, b) if kinds[a] == "numeric" else (b, a)
+                method, out[s] = "correlation_ratio", _correlation_ratio(values[s][num], codes[s][cat])
+        rows.append((a, b, method, out["real"], out["synthetic"], out["synthetic"] - out["real"]))
+    return pd.DataFrame(rows, columns=ASSOCIATION_COLUMNS)
+
+
+def _cramers_v(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> float:
+    (ca, na), (cb, nb) = a, b
+    table = np.bincount(ca * nb + cb, minlength=na * nb).reshape(na, nb).astype(float)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    k = min(table.shape) - 1
+    if k < 1:
+        return float("nan")
+    n = table.sum()
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(chi2 / (n * k)))
+
+
+def _correlation_ratio(x: np.ndarray, cat: tuple[np.ndarray, int]) -> float:
+    codes, size = cat
+    ok = ~np.isnan(x)
+    x, codes = x[ok], codes[ok]
+    if len(x) == 0:
+        return float("nan")
+    n = np.bincount(codes, minlength=size)
+    sums = np.bincount(codes, weights=x, minlength=size)
+    mean = x.mean()
+    total = float(((x - mean) ** 2).sum())
+    if total == 0:
+        return float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = float(np.nansum(n * (sums / n - mean) ** 2))
+    return float(np.sqrt(between / total))
+

@@ -1,0 +1,276 @@
+"""Disparate impact of the favourable outcome per protected group, and error-rate metrics per group."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fairness._counts import attribute_sets, combined_codes, label_codes
+from governance.data import DatasetPair
+from governance.errors import InvalidInputError
+from governance.roles import Roles, favorable_mask
+
+FOUR_FIFTHS = 0.8
+Z95 = 1.959963984540054
+IMPACT_COLUMNS = [
+    "dataset", "attribute", "group", "reference_group", "selection_rate", "reference_rate",
+    "ratio", "ci_low", "ci_high", "passes_four_fifths", "n", "undefined_reason",
+]
+CHANGE_COLUMNS = ["attribute", "group", "real_ratio", "synthetic_ratio", "change"]
+SUMMARY_COLUMNS = [
+    "dataset", "attribute", "reference_group", "worst_group", "min_ratio",
+    "demographic_parity_difference", "passes_four_fifths",
+]
+METRIC_COLUMNS = ["dataset", "attribute", "group", "metric", "value", "n"]
+GROUP_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "accuracy")
+PARITY_COLUMNS = [
+    "dataset", "attribute", "demographic_parity_difference", "demographic_parity_ratio",
+    "equalized_odds_difference", "equalized_odds_ratio",
+]
+
+
+def disparate_impact_frame(
+    frame: pd.DataFrame,
+    roles: Roles,
+    *,
+    dataset: str = "real",
+    reference: dict[str, str] | None = None,
+    intersections: bool = True,
+) -> pd.DataFrame:
+    """Selection rate of the favourable target value per group and its ratio to a reference group.
+
+    Works on any frame (a whole side, or one time window). The reference is the group with
+    the highest selection rate unless `reference` maps an attribute ("sex", "race&sex") to a
+    group. The 95% interval of the ratio is Katz's log method (Katz et al. 1978); when a
+    group has no favourable outcome the ratio is 0 and the upper bound adds 0.5 to its
+    favourable count (Haldane). When the reference has no favourable outcome the ratio is NaN
+    and `undefined_reason` says why. `n` counts rows with a known outcome.
+    """
+    return _impact(frame, roles, dataset=dataset, reference=reference or {},
+                   intersections=intersections, strict=True)
+
+
+def disparate_impact(
+    pair: DatasetPair,
+    *,
+    reference: dict[str, str] | None = None,
+    intersections: bool = True,
+) -> pd.DataFrame:
+    """Disparate impact on the real and the synthetic side, stacked, against the same references.
+
+    Unless given, each attribute's reference group is the real side's highest-rate group and
+    the synthetic side uses that same group, so the two ratios of a group compare like with
+    like (a synthetic ratio above 1 means the group now fares better than the reference).
+    """
+    real = _impact(pair.real, pair.roles, dataset="real", reference=reference or {},
+                   intersections=intersections, strict=True)
+    refs = dict(zip(real["attribute"], real["reference_group"], strict=False))
+    refs.update(reference or {})
+    synth = _impact(pair.synthetic, pair.roles, dataset="synthetic", reference=refs,
+                    intersections=intersections, strict=False)
+    return pd.concat([real, synth], ignore_index=True)[IMPACT_COLUMNS]
+
+
+def impact_change(
+    pair: DatasetPair,
+    *,
+    reference: dict[str, str] | None = None,
+    intersections: bool = True,
+) -> pd.DataFrame:
+    """Real and synthetic disparate impact ratio per group and the change (synthetic - real)."""
+    return change_from_impact(disparate_impact(pair, reference=reference,
+                                               intersections=intersections))
+
+
+def change_from_impact(impact: pd.DataFrame) -> pd.DataFrame:
+    """The change table from an already computed `disparate_impact` result (no recomputation)."""
+    keys = ["attribute", "group"]
+    real = impact[impact["dataset"] == "real"][keys + ["ratio"]].rename(columns={"ratio": "real_ratio"})
+    synth = impact[impact["dataset"] == "synthetic"][keys + ["ratio"]].rename(
+        columns={"ratio": "synthetic_ratio"})
+    out = real.merge(synth, on=keys, how="outer", sort=False)
+    out["change"] = out["synthetic_ratio"] - out["real_ratio"]
+    return out[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def impact_summary(impact: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset and attribute: the lowest ratio, its group, and the demographic parity difference."""
+    rows = []
+    for (dataset, attribute), block in impact.groupby(["dataset", "attribute"], sort=False):
+        defined = block.dropna(subset=["ratio"])
+        worst = defined.loc[defined["ratio"].idxmin()] if len(defined) else None
+        rates = block["selection_rate"].dropna()
+        rows.append({
+            "dataset": dataset, "attribute": attribute,
+            "reference_group": block["reference_group"].iloc[0],
+            "worst_group": None if worst is None else worst["group"],
+            "min_ratio": np.nan if worst is None else float(worst["ratio"]),
+            "demographic_parity_difference": float(rates.max() - rates.min()) if len(rates) else np.nan,
+            "passes_four_fifths": None if worst is None else bool(worst["ratio"] >= FOUR_FIFTHS),
+        })
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _outcome(frame: pd.DataFrame, roles: Roles, column: str | None, what: str) -> np.ndarray:
+    if not roles.target or roles.favorable is None:
+        raise InvalidInputError(
+            "Disparate impact needs a target column and its favourable value; set both on the Data page.")
+    if not roles.protected:
+        raise InvalidInputError(
+            "No protected attribute is set; mark at least one column as protected on the Data page.")
+    if column not in frame.columns:
+        raise InvalidInputError(f"The {what} column '{column}' is not in the table.")
+    return favorable_mask(frame[column], roles.favorable).fillna(False).to_numpy(dtype=bool)
+
+
+def _attribute_codes(frame: pd.DataFrame, roles: Roles, intersections: bool):
+    coded = {a: label_codes(frame[a]) for a in roles.protected}
+    for attrs in attribute_sets(roles.protected, 3 if intersections else 1):
+        sizes = [len(coded[a][1]) for a in attrs]
+        codes = combined_codes([coded[a][0] for a in attrs], sizes)
+        labels = _cross_labels([coded[a][1] for a in attrs])
+        yield "&".join(attrs), codes, labels
+
+
+def _cross_labels(label_lists: list[list[str]]) -> list[str]:
+    out = [""]
+    for labels in label_lists:
+        out = [f"{p}&{t}" if p else t for p in out for t in labels]
+    return out
+
+
+def _impact(frame, roles, *, dataset, reference, intersections, strict) -> pd.DataFrame:
+    favourable = _outcome(frame, roles, roles.target, "target")
+    known = frame[roles.target].notna().to_numpy()
+    parts = []
+    for attribute, codes, labels in _attribute_codes(frame, roles, intersections):
+        size = len(labels)
+        rows = np.bincount(codes, minlength=size)
+        n = np.bincount(codes, weights=known, minlength=size)
+        fav = np.bincount(codes, weights=favourable & known, minlength=size)
+        present = np.flatnonzero(rows > 0)
+        block = _ratio_block(
+            [labels[i] for i in present], n[present], fav[present],
+            reference.get(attribute), attribute=attribute, strict=strict)
+        block.insert(0, "attribute", attribute)
+        block.insert(0, "dataset", dataset)
+        parts.append(block)
+    return pd.concat(parts, ignore_index=True)[IMPACT_COLUMNS]
+
+
+def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> pd.DataFrame:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = fav / n
+    reason = np.array([None if k > 0 else "no rows with a known outcome" for k in n], dtype=object)
+    if chosen is not None and chosen not in groups:
+        if strict:
+            raise InvalidInputError(
+                f"Reference group '{chosen}' is not a group of '{attribute}'; "
+                f"available: {', '.join(groups)}.")
+        ref = None
+        why = f"reference group '{chosen}' is absent from this dataset"
+    else:
+        ref = groups.index(chosen) if chosen is not None else int(np.nanargmax(np.where(n > 0, rate, -1)))
+        why = None if fav[ref] > 0 else (
+            f"reference group '{groups[ref]}' has no favourable outcome, so the ratio is undefined")
+    ref_rate = rate[ref] if ref is not None else np.nan
+    if why is not None:
+        ratio = np.full(len(groups), np.nan)
+        low = high = ratio
+        reason = np.array([why if r is None else r for r in reason], dtype=object)
+    else:
+        ratio, low, high = _katz(fav, n, fav[ref], n[ref])
+        ratio[ref], low[ref], high[ref] = 1.0, 1.0, 1.0
+    passes = pd.array([None if np.isnan(r) else bool(r >= FOUR_FIFTHS) for r in ratio], dtype="boolean")
+    return pd.DataFrame({
+        "group": groups,
+        "reference_group": groups[ref] if ref is not None else chosen,
+        "selection_rate": rate, "reference_rate": ref_rate, "ratio": ratio,
+        "ci_low": low, "ci_high": high, "passes_four_fifths": passes,
+        "n": n.astype(np.int64), "undefined_reason": pd.Series(reason, dtype=object),
+    })
+
+
+def _katz(a, n1, c, n0):
+    """Risk ratio (a/n1)/(c/n0) with Katz's log interval; a zero numerator uses a + 0.5 for the bound."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (a / n1) / (c / n0)
+        a_adj = np.where(a > 0, a, 0.5)
+        n1_adj = np.where(a > 0, n1, n1 + 1)
+        log_rr = np.log((a_adj / n1_adj) / (c / n0))
+        se = np.sqrt(np.maximum(1 / a_adj - 1 / n1_adj + 1 / c - 1 / n0, 0))
+        low = np.where(a > 0, np.exp(log_rr - Z95 * se), 0.0)
+        high = np.exp(log_rr + Z95 * se)
+    return ratio, low, high
+
+
+def group_metrics(pair: DatasetPair, *, intersections: bool = True) -> pd.DataFrame:
+    """MetricFrame-style metrics of the prediction per group and side (empty without a prediction).
+
+    Metrics: selection_rate (favourable predictions / rows), tpr, fpr, fnr, accuracy, with the
+    favourable value as the positive class; rows missing the target or the prediction are left
+    out. `n` is each metric's denominator (rows, actual positives or actual negatives).
+    """
+    if not pair.roles.prediction:
+        return pd.DataFrame(columns=METRIC_COLUMNS)
+    parts = [_group_metrics(frame, pair.roles, dataset, intersections)
+             for dataset, frame in (("real", pair.real), ("synthetic", pair.synthetic))]
+    return pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
+
+
+def _group_metrics(frame, roles, dataset, intersections) -> pd.DataFrame:
+    keep = (frame[roles.target].notna() & frame[roles.prediction].notna()).to_numpy()
+    frame = frame[keep]
+    y = _outcome(frame, roles, roles.target, "target")
+    p = _outcome(frame, roles, roles.prediction, "prediction")
+    parts = []
+    for attribute, codes, labels in _attribute_codes(frame, roles, intersections):
+        size = len(labels)
+        count = {name: np.bincount(codes, weights=w, minlength=size)
+                 for name, w in (("n", None), ("tp", y & p), ("fp", ~y & p), ("fn", y & ~p),
+                                 ("tn", ~y & ~p))}
+        pos, neg, n = count["tp"] + count["fn"], count["fp"] + count["tn"], count["n"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = {
+                "selection_rate": ((count["tp"] + count["fp"]) / n, n),
+                "tpr": (count["tp"] / pos, pos), "fpr": (count["fp"] / neg, neg),
+                "fnr": (count["fn"] / pos, pos), "accuracy": ((count["tp"] + count["tn"]) / n, n),
+            }
+        present = np.flatnonzero(n > 0)
+        for metric in GROUP_METRICS:
+            value, denom = values[metric]
+            parts.append(pd.DataFrame({
+                "dataset": dataset, "attribute": attribute,
+                "group": [labels[i] for i in present], "metric": metric,
+                "value": value[present], "n": denom[present].astype(np.int64),
+            }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def error_rate_parity(pair: DatasetPair, *, intersections: bool = True) -> pd.DataFrame:
+    """Demographic parity and equalized odds difference/ratio per side and attribute.
+
+    Same definitions as fairlearn (between groups, worst case): differences are max - min over
+    groups, ratios min / max; equalized odds takes the worse of the TPR and FPR figures.
+    """
+    metrics = group_metrics(pair, intersections=intersections)
+    if metrics.empty:
+        return pd.DataFrame(columns=PARITY_COLUMNS)
+    rows = []
+    for (dataset, attribute), block in metrics.groupby(["dataset", "attribute"], sort=False):
+        by = {m: block.loc[block["metric"] == m, "value"].dropna() for m in ("selection_rate", "tpr", "fpr")}
+        diff = {m: float(v.max() - v.min()) for m, v in by.items()}
+        ratio = {m: _min_over_max(v) for m, v in by.items()}
+        rows.append({
+            "dataset": dataset, "attribute": attribute,
+            "demographic_parity_difference": diff["selection_rate"],
+            "demographic_parity_ratio": ratio["selection_rate"],
+            "equalized_odds_difference": max(diff["tpr"], diff["fpr"]),
+            "equalized_odds_ratio": min(ratio["tpr"], ratio["fpr"]),
+        })
+    return pd.DataFrame(rows, columns=PARITY_COLUMNS)
+
+
+def _min_over_max(values: pd.Series) -> float:
+    top = values.max()
+    return float(values.min() / top) if top > 0 else float("nan")

@@ -1,0 +1,151 @@
+"""Subgroup representation: shares of every protected group and intersection, real vs synthetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from fairness._counts import (
+    attribute_sets,
+    combined_codes,
+    decode,
+    joint_label_codes,
+    wilson_interval,
+)
+from governance.data import DatasetPair
+from governance.errors import InvalidInputError
+
+GAP_COLUMNS = [
+    "attributes", "group", "group_values", "real_count", "synthetic_count", "real_share",
+    "synthetic_share", "gap", "ci_low", "ci_high", "small", "missing_side",
+]
+HOMOGENEITY_COLUMNS = ["attributes", "statistic", "dof", "p_value"]
+SHARE_COLUMNS = ["attributes", "group", "side", "count", "share", "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Counts of one attribute set on both sides, over the groups seen on either side."""
+
+    attributes: tuple[str, ...]
+    labels: list[tuple[str, ...]]
+    real: np.ndarray
+    synthetic: np.ndarray
+
+
+def group_counts(pair: DatasetPair, *, max_order: int = 3) -> list[GroupCounts]:
+    """Grouped counts per attribute set (singles, pairs, ... up to `max_order`), computed once."""
+    protected = list(pair.roles.protected)
+    if not protected:
+        raise InvalidInputError(
+            "No protected attribute is set; mark at least one column as protected on the Data page."
+        )
+    if max_order < 1:
+        raise InvalidInputError(f"max_order must be at least 1 (got {max_order}).")
+    coded = {a: joint_label_codes(pair.real[a], pair.synthetic[a]) for a in protected}
+    out = []
+    for attrs in attribute_sets(protected, max_order):
+        sizes = [len(coded[a][2]) for a in attrs]
+        total = int(np.prod(sizes))
+        real = np.bincount(combined_codes([coded[a][0] for a in attrs], sizes), minlength=total)
+        synth = np.bincount(combined_codes([coded[a][1] for a in attrs], sizes), minlength=total)
+        seen = np.flatnonzero((real > 0) | (synth > 0))
+        labels = [
+            tuple(coded[a][2][i] for a, i in zip(attrs, decode(int(code), sizes), strict=True))
+            for code in seen
+        ]
+        out.append(GroupCounts(attrs, labels, real[seen], synth[seen]))
+    return out
+
+
+def subgroup_gaps(pair: DatasetPair, *, min_count: int = 30, max_order: int = 3) -> pd.DataFrame:
+    """Share of each protected group and intersection on both sides and the gap between them.
+
+    The gap is synthetic share - real share (a fraction). Its 95% interval is Newcombe's
+    hybrid score interval for a difference of two independent proportions (method 10 of
+    Newcombe 1998), built from the Wilson score interval of each share. Missing values of a
+    protected column form their own group, "(missing)". A group seen on one side only has
+    `missing_side` set to the side where it is absent; `small` flags groups with fewer than
+    `min_count` rows on either side (flagged, never hidden).
+    """
+    frames = []
+    n_real, n_synth = len(pair.real), len(pair.synthetic)
+    for gc in group_counts(pair, max_order=max_order):
+        r, s = gc.real.astype(float), gc.synthetic.astype(float)
+        pr, ps = r / n_real, s / n_synth
+        lr, ur = wilson_interval(r, np.full_like(r, n_real))
+        ls, us = wilson_interval(s, np.full_like(s, n_synth))
+        gap = ps - pr
+        missing = np.where(s == 0, "synthetic", np.where(r == 0, "real", None))
+        frames.append(pd.DataFrame({
+            "attributes": [list(gc.attributes)] * len(r),
+            "group": ["&".join(t) for t in gc.labels],
+            "group_values": [dict(zip(gc.attributes, t, strict=True)) for t in gc.labels],
+            "real_count": gc.real.astype(np.int64),
+            "synthetic_count": gc.synthetic.astype(np.int64),
+            "real_share": pr,
+            "synthetic_share": ps,
+            "gap": gap,
+            "ci_low": gap - np.sqrt((ps - ls) ** 2 + (ur - pr) ** 2),
+            "ci_high": gap + np.sqrt((us - ps) ** 2 + (pr - lr) ** 2),
+            "small": (gc.real < min_count) | (gc.synthetic < min_count),
+            "missing_side": pd.Series(missing, dtype=object).where(pd.notna(missing), None),
+        }).sort_values(["real_count", "group"], ascending=[False, True], kind="stable"))
+    out = pd.concat(frames, ignore_index=True)
+    return out[GAP_COLUMNS]
+
+
+def homogeneity_tests(pair: DatasetPair, *, max_order: int = 3) -> pd.DataFrame:
+    """Chi-square test that real and synthetic share one group distribution, per attribute set.
+
+    Pearson's statistic on the 2 x groups table of counts, without Yates' correction
+    (scipy.stats.chi2_contingency with correction=False); p_value is NaN when the attribute
+    set has a single group overall.
+    """
+    rows = []
+    for gc in group_counts(pair, max_order=max_order):
+        table = np.vstack([gc.real, gc.synthetic])
+        if table.shape[1] < 2:
+            rows.append((list(gc.attributes), 0.0, 0, float("nan")))
+            continue
+        res = stats.chi2_contingency(table, correction=False)
+        rows.append((list(gc.attributes), float(res.statistic), int(res.dof), float(res.pvalue)))
+    return pd.DataFrame(rows, columns=HOMOGENEITY_COLUMNS)
+
+
+def share_intervals(gaps: pd.DataFrame) -> pd.DataFrame:
+    """Long form of `subgroup_gaps`: each group's share per side with its 95% Wilson interval."""
+    if gaps.empty:
+        return pd.DataFrame(columns=SHARE_COLUMNS)
+    n_real = _total(gaps, "real")
+    n_synth = _total(gaps, "synthetic")
+    parts = []
+    for side, n in (("real", n_real), ("synthetic", n_synth)):
+        counts = gaps[f"{side}_count"].to_numpy(dtype=float)
+        low, high = wilson_interval(counts, np.full_like(counts, n))
+        parts.append(pd.DataFrame({
+            "attributes": gaps["attributes"].to_numpy(), "group": gaps["group"].to_numpy(),
+            "side": side, "count": gaps[f"{side}_count"].to_numpy(),
+            "share": gaps[f"{side}_share"].to_numpy(), "ci_low": low, "ci_high": high,
+        }))
+    return pd.concat(parts, ignore_index=True)[SHARE_COLUMNS]
+
+
+def _total(gaps: pd.DataFrame, side: str) -> float:
+    # Every single-attribute block covers all rows, so its counts sum to the side's size.
+    first = gaps["attributes"].map(len) == 1
+    block = gaps[first & (gaps["attributes"].map(tuple) == tuple(gaps["attributes"].iloc[0]))]
+    return float(block[f"{side}_count"].sum())
+
+
+def worst_underrepresented(gaps: pd.DataFrame) -> pd.Series | None:
+    """The row of the group whose synthetic share falls furthest below its real share, or None."""
+    under = gaps[gaps["gap"] < 0]
+    if under.empty:
+        return None
+    # Relative shortfall ranks a dropped small group above a slightly thinner large one.
+    rel = under["gap"] / under["real_share"].where(under["real_share"] > 0)
+    return under.loc[rel.idxmin()]
