@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from governance.errors import PairValidationError
@@ -116,7 +117,9 @@ def make_pair(
         synthetic_name = synthetic_name or synthetic.name
         synthetic_sha256, synthetic = synthetic.sha256, synthetic.frame
     roles = roles if roles is not None else infer_roles(real)
-    problems = validate_pair(real, synthetic, roles)
+    real, real_inf = _infinite_as_missing(real, "real")
+    synthetic, synth_inf = _infinite_as_missing(synthetic, "synthetic")
+    problems = validate_pair(real, synthetic, roles) + real_inf + synth_inf
     errors = [p.message for p in problems if p.level == "error"]
     if errors:
         raise PairValidationError(errors)
@@ -132,6 +135,22 @@ def make_pair(
         warnings=tuple(p for p in problems if p.level == "warning"),
         excluded=excluded,
     )
+
+
+def _infinite_as_missing(frame: pd.DataFrame, side: str) -> tuple[pd.DataFrame, list[Problem]]:
+    # No statistic here is defined on infinity; treating it as missing is said, not silent.
+    numeric = frame.select_dtypes(include="number")
+    counts = np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)).sum(axis=0)
+    hit = {col: int(n) for col, n in zip(numeric.columns, counts, strict=True) if n}
+    if not hit:
+        return frame, []
+    frame = frame.copy()
+    for col in hit:
+        frame[col] = frame[col].replace([np.inf, -np.inf], np.nan)
+    listed = ", ".join(f"{c} ({n})" for c, n in hit.items())
+    return frame, [Problem("warning", "infinite_values",
+                           f"Infinite values in the {side} table are treated as missing: {listed}.",
+                           tuple(hit))]
 
 
 def validate_pair(real: pd.DataFrame, synthetic: pd.DataFrame, roles: Roles) -> list[Problem]:

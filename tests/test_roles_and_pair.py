@@ -112,3 +112,12 @@ def test_all_missing_column_and_bad_times_are_reported(compas_real):
     assert "all_missing" in _codes(problems)
     partly = next(p for p in problems if p.code == "time_partly_unparseable")
     assert "25 of 7214 synthetic values" in partly.message
+
+
+def test_infinities_become_missing_with_a_warning(adult_real):
+    synth = adult_real.astype({"age": "float64"}).copy()
+    synth.loc[synth.index[:3], "age"] = [np.inf, -np.inf, np.inf]
+    pair = make_pair(adult_real.astype({"age": "float64"}), synth, Roles(("sex",), "income", ">50K"))
+    assert pair.synthetic["age"].isna().sum() == 3 and np.isinf(synth["age"]).sum() == 3
+    warning = next(p for p in pair.warnings if p.code == "infinite_values")
+    assert "synthetic" in warning.message and "age (3)" in warning.message
