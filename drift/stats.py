@@ -1,0 +1,241 @@
+"""Per-column drift tests chosen as evidently 0.7's DataDriftPreset does, computed from value counts.
+
+Every test reads (kind, support, reference counts, current counts): counts over one shared support
+are all that KS, chi-square, Z, Wasserstein, Jensen-Shannon and PSI need, so a window's counts are
+taken once and every test and reference choice reuses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.spatial import distance
+
+from drift.counts import Kind, encode_pair
+from governance.errors import InvalidInputError
+
+DRIFT_COLUMNS = ["column", "test", "statistic", "p_value", "threshold", "drift_detected"]
+# evidently: up to this many reference rows, hypothesis tests; above it, distances.
+SMALL_REFERENCE_ROWS = 1000
+# Numbers with at most this many distinct values are treated like categories (evidently's rule).
+FEW_VALUES = 5
+# Reference distinct values above which numbers are binned (Sturges) for JS/PSI, as evidently does.
+BIN_ABOVE_UNIQUES = 20
+WASSERSTEIN_STD_FLOOR = 0.001
+NO_TEST = "none"
+
+TestFunction = Callable[[Kind, np.ndarray, np.ndarray, np.ndarray], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class StatTestSpec:
+    """A drift test: which column kinds it accepts, its default threshold and how it decides."""
+
+    name: str
+    display_name: str
+    kinds: tuple[Kind, ...]
+    default_threshold: float
+    score: Literal["p_value", "distance"]
+    # p-values: drift when p < threshold (KS: p <= threshold); distances: drift when d >= threshold.
+    inclusive: bool = False
+
+    def drifted(self, statistic: float, p_value: float, threshold: float) -> bool:
+        """The drift decision from this test's score and a threshold, with evidently's comparisons."""
+        if self.score == "distance":
+            return bool(statistic >= threshold)
+        return bool(p_value <= threshold) if self.inclusive else bool(p_value < threshold)
+
+
+def _ks(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    # KS needs the samples themselves; rebuilt from counts they are the same multiset.
+    result = stats.ks_2samp(np.repeat(support, ref), np.repeat(support, cur))
+    return float(result.statistic), float(result.pvalue)
+
+
+def _chisquare(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    # evidently: expected = reference counts scaled to the current size, over values seen on either side.
+    seen = (ref > 0) | (cur > 0)
+    expected = ref[seen] * (cur.sum() / ref.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = stats.chisquare(cur[seen], expected)
+    return float(result.statistic), float(result.pvalue)
+
+
+def _z(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    seen = np.flatnonzero((ref > 0) | (cur > 0))
+    if len(seen) == 1:
+        return 0.0, 1.0
+    # Share of rows not equal to the first (sorted) value on each side, as evidently's proportions test.
+    first = seen[np.argsort(support[seen].astype(str) if kind == "categorical" else support[seen])[0]]
+    n1, n2 = ref.sum(), cur.sum()
+    p1, p2 = (n1 - ref[first]) / n1, (n2 - cur[first]) / n2
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2))
+    return float(z), float(2 * (1 - stats.norm.cdf(np.abs(z))))
+
+
+def _wasserstein(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    # W1 on a shared sorted support: the area between the two CDFs, O(support) per window.
+    n_ref = ref.sum()
+    mean = float(np.dot(ref, support) / n_ref)
+    std = float(np.sqrt(np.dot(ref, (support - mean) ** 2) / n_ref))
+    gaps = np.diff(support)
+    cdf_gap = np.abs(np.cumsum(ref)[:-1] / n_ref - np.cumsum(cur)[:-1] / cur.sum())
+    return float(np.dot(cdf_gap, gaps) / max(std, WASSERSTEIN_STD_FLOOR)), np.nan
+
+
+def _jensenshannon(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    ref_p, cur_p = _binned(kind, support, ref, cur, fill_zeroes=False)
+    return float(distance.jensenshannon(ref_p, cur_p)), np.nan
+
+
+def _psi(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    ref_p, cur_p = _binned(kind, support, ref, cur, fill_zeroes=True)
+    return float(np.sum((ref_p - cur_p) * np.log(ref_p / cur_p))), np.nan
+
+
+def _binned(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray, *,
+            fill_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Shares per bin as evidently's get_binned_data: Sturges bins for many-valued numbers, else per value."""
+    n_ref, n_cur = ref.sum(), cur.sum()
+    if kind == "numerical" and np.count_nonzero(ref) > BIN_ABOVE_UNIQUES:
+        edges = _sturges_edges(support[(ref > 0) | (cur > 0)], int(n_ref + n_cur))
+        ref_p = np.histogram(support, edges, weights=ref)[0] / n_ref
+        cur_p = np.histogram(support, edges, weights=cur)[0] / n_cur
+    else:
+        seen = (ref > 0) | (cur > 0)
+        ref_p, cur_p = ref[seen] / n_ref, cur[seen] / n_cur
+    if fill_zeroes:
+        ref_p, cur_p = _fill_zeroes(ref_p), _fill_zeroes(cur_p)
+    return ref_p.astype(float), cur_p.astype(float)
+
+
+def _sturges_edges(values: np.ndarray, n: int) -> np.ndarray:
+    # numpy's histogram_bin_edges(x, "sturges") for a sample of n rows spanning these values.
+    lo, hi = float(values.min()), float(values.max())
+    width = (hi - lo) / (np.log2(n) + 1.0)
+    bins = int(np.ceil((hi - lo) / width)) if width > 0 else 1
+    if hi == lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, bins + 1, endpoint=True)
+
+
+def _fill_zeroes(shares: np.ndarray) -> np.ndarray:
+    # evidently replaces empty bins by 1e-4, or a millionth of the smallest share when that is smaller.
+    shares = shares.astype(float).copy()
+    smallest = shares[shares != 0].min()
+    shares[shares == 0] = smallest / 10**6 if smallest <= 0.0001 else 0.0001
+    return shares
+
+
+STAT_TESTS: dict[str, tuple[StatTestSpec, TestFunction]] = {
+    spec.name: (spec, fn)
+    for spec, fn in [
+        (StatTestSpec("ks", "K-S p_value", ("numerical",), 0.05, "p_value", inclusive=True), _ks),
+        (StatTestSpec("chisquare", "chi-square p_value", ("categorical", "numerical"), 0.05, "p_value"),
+         _chisquare),
+        (StatTestSpec("z", "Z-test p_value", ("categorical", "numerical"), 0.05, "p_value"), _z),
+        (StatTestSpec("wasserstein", "Wasserstein distance (normed)", ("numerical",), 0.1, "distance"),
+         _wasserstein),
+        (StatTestSpec("jensenshannon", "Jensen-Shannon distance", ("categorical", "numerical"), 0.1,
+                      "distance"), _jensenshannon),
+        (StatTestSpec("psi", "PSI", ("categorical", "numerical"), 0.1, "distance"), _psi),
+    ]
+}
+
+
+def get_stat_test(name: str) -> tuple[StatTestSpec, TestFunction]:
+    """A registered test by name; an unknown name lists the available ones."""
+    try:
+        return STAT_TESTS[name]
+    except KeyError:
+        raise InvalidInputError(
+            f"Unknown drift test '{name}'. Available: {', '.join(STAT_TESTS)}."
+        ) from None
+
+
+def default_test(kind: Kind, n_reference: int, n_values: int) -> str:
+    """evidently's default choice: tests for <= 1000 reference rows, distances above; few values = categories."""
+    few = kind == "categorical" or n_values <= FEW_VALUES
+    if n_reference <= SMALL_REFERENCE_ROWS:
+        if not few:
+            return "ks"
+        return "chisquare" if n_values > 2 else "z"
+    return "jensenshannon" if few else "wasserstein"
+
+
+def drift_from_counts(
+    kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray, *, method: str | None = None,
+    threshold: float | None = None,
+) -> tuple[str, float, float, float, bool]:
+    """(test, statistic, p_value, threshold, drift_detected) for one column's reference and current counts."""
+    n_ref, n_cur = int(ref.sum()), int(cur.sum())
+    if n_ref == 0 or n_cur == 0:
+        # A side with no values for this column: nothing to compare, so no drift claimed.
+        return NO_TEST, np.nan, np.nan, np.nan, False
+    name = method or default_test(kind, n_ref, int(np.count_nonzero((ref > 0) | (cur > 0))))
+    spec, fn = get_stat_test(name)
+    if kind not in spec.kinds:
+        raise InvalidInputError(
+            f"Drift test '{name}' does not apply to {kind} columns; it takes {', '.join(spec.kinds)}."
+        )
+    statistic, p_value = fn(kind, support, ref, cur)
+    limit = spec.default_threshold if threshold is None else float(threshold)
+    return name, statistic, p_value, limit, spec.drifted(statistic, p_value, limit)
+
+
+def column_drift(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    columns: list[str],
+    method: str | None = None,
+) -> pd.DataFrame:
+    """Drift of each column from reference to current, one row per column, tests as evidently chooses.
+
+    Parameters
+    ----------
+    reference, current : the two samples; missing and infinite values are left out per column.
+    columns : the columns to test (present in both).
+    method : a registered test name for every column (see STAT_TESTS); None = evidently's default.
+
+    Returns
+    -------
+    DataFrame with columns column, test, statistic, p_value (NaN for distances), threshold,
+    drift_detected. A column with no values on one side gets test "none" and no drift.
+
+    Examples
+    --------
+    >>> ref = pd.DataFrame({"x": range(100)})
+    >>> column_drift(ref, ref, columns=["x"])[["test", "p_value", "drift_detected"]].iloc[0].tolist()
+    ['ks', 1.0, False]
+    """
+    if method is not None:
+        get_stat_test(method)
+    missing = [c for c in columns if c not in reference.columns or c not in current.columns]
+    if missing:
+        raise InvalidInputError(f"Column(s) not in both tables: {', '.join(map(str, missing))}.")
+    rows = []
+    for col in columns:
+        encoded, n_ref = encode_pair(reference[col], current[col])
+        ref_counts = encoded.counts(slice(0, n_ref))
+        cur_counts = encoded.counts(slice(n_ref, None))
+        result = drift_from_counts(encoded.kind, encoded.support, ref_counts, cur_counts, method=method)
+        rows.append((col, *result))
+    return pd.DataFrame(rows, columns=DRIFT_COLUMNS).astype(
+        {"statistic": float, "p_value": float, "threshold": float, "drift_detected": bool})
+
+
+def normalised_score(frame: pd.DataFrame) -> pd.Series:
+    """Drift score scaled so 1 is the threshold and above 1 is drift: d / t for distances, log p / log t for p-values."""
+    is_p = frame["p_value"].notna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_score = np.log(frame["p_value"].clip(lower=1e-300)) / np.log(frame["threshold"])
+        d_score = frame["statistic"] / frame["threshold"]
+    return pd.Series(np.where(is_p, p_score, d_score), index=frame.index, name="score")
