@@ -1,0 +1,172 @@
+"""Drift of every analysis column per time window against a reference: a window, the previous one, or the synthetic data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from drift.counts import EncodedColumn, block_counts, encode_column, encode_pair
+from drift.stats import DRIFT_COLUMNS, drift_from_counts
+from drift.windows import Freq, assign_windows, iso_start, unparseable_count, window_table
+from governance.data import DatasetPair
+from governance.errors import InvalidInputError
+
+Reference = Literal["first", "window", "previous", "synthetic"]
+TIMELINE_COLUMNS = ["window", "reference"] + DRIFT_COLUMNS
+DATASET_DRIFT_COLUMNS = ["window", "n_columns", "n_drifted", "drifted_share", "dataset_drift"]
+REFERENCES = ("first", "window", "previous", "synthetic")
+# evidently's dataset drift: at least half of the columns drifted.
+DRIFT_SHARE = 0.5
+
+
+class NoTimeRoleError(InvalidInputError):
+    """Drift over time needs a time column and none is set."""
+
+    def __init__(self) -> None:
+        super().__init__("No time column is set: set a time role on the Data page to see drift over time.")
+
+
+@dataclass(frozen=True, eq=False)
+class WindowedPair:
+    """The real side bucketed into windows: window table, a window index per row (-1 = no window)."""
+
+    table: pd.DataFrame
+    block_ids: np.ndarray
+    unparseable: int
+
+    @property
+    def starts(self) -> list[pd.Timestamp]:
+        """Start of each window that has rows, in time order (block id = position)."""
+        return list(self.table["window"])
+
+
+def windowed(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,
+             min_rows: int = 30, small: Literal["flag", "merge"] = "flag") -> WindowedPair:
+    """Bucket the real side by the time role; windows without rows are left out of the table."""
+    time = pair.roles.time
+    if not time:
+        raise NoTimeRoleError()
+    if time not in pair.real.columns:
+        raise InvalidInputError(f"Time column '{time}' is not in the real table.")
+    starts = assign_windows(pair.real[time], freq=freq, n_windows=n_windows, min_rows=min_rows,
+                            small=small)
+    table = window_table(pair.real, time, freq=freq, n_windows=n_windows, min_rows=min_rows,
+                         small=small)
+    table = table[table["rows"] > 0]
+    if small == "merge":
+        table = table[table["merged_into"].isna()]
+    table = table.reset_index(drop=True)
+    if table.empty:
+        raise InvalidInputError(f"Time column '{time}' has no date in the real table, so there are no windows.")
+    position = pd.Series(np.arange(len(table)), index=table["window"].to_numpy())
+    block_ids = starts.map(position).fillna(-1).to_numpy(dtype=np.int64)
+    return WindowedPair(table, block_ids, unparseable_count(pair.real[time]))
+
+
+def drift_over_time(
+    pair: DatasetPair,
+    *,
+    freq: Freq | None = "M",
+    n_windows: int | None = None,
+    reference: Reference = "first",
+    reference_window: str | None = None,
+    min_rows: int = 30,
+    method: str | None = None,
+) -> pd.DataFrame:
+    """Per window and analysis column of the real data, the drift test against the chosen reference.
+
+    Parameters
+    ----------
+    pair : the dataset pair; its time role buckets the real side.
+    freq, n_windows, min_rows : windowing, as in `drift.windows.assign_windows` (small windows flagged).
+    reference : "first" window, a chosen "window" (`reference_window`, e.g. "2013-06"), the
+        "previous" window (rolling; the first window has none), or the whole "synthetic" table.
+    method : one registered test for every column; None chooses per column as evidently does.
+
+    Returns
+    -------
+    DataFrame with columns window (ISO date of the window start), reference, column, test,
+    statistic, p_value, threshold, drift_detected. `attrs["unparseable"]` counts rows whose
+    time is not a date (they are in no window).
+    """
+    if reference not in REFERENCES:
+        raise InvalidInputError(f"Unknown reference '{reference}'. Available: {', '.join(REFERENCES)}.")
+    win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
+    n_blocks = len(win.table)
+    pairs = _reference_plan(win, reference, reference_window)
+    rows: list[tuple] = []
+    for column in pair.analysis_columns:
+        encoded, n_real = _encode(pair, column, with_synthetic=reference == "synthetic")
+        real_part = EncodedColumn(encoded.name, encoded.kind, encoded.support, encoded.codes[:n_real])
+        counts = block_counts(real_part, win.block_ids, n_blocks)
+        synth = encoded.counts(slice(n_real, None)) if reference == "synthetic" else None
+        for block, ref_block, label in pairs:
+            ref_counts = synth if ref_block is None else counts[ref_block]
+            result = drift_from_counts(encoded.kind, encoded.support, ref_counts, counts[block],
+                                       method=method)
+            rows.append((block, label, column, *result))
+    out = pd.DataFrame(rows, columns=["block"] + TIMELINE_COLUMNS[1:])
+    out = out.sort_values(["block"], kind="stable").reset_index(drop=True)
+    labels = [iso_start(s) for s in win.starts]
+    out.insert(0, "window", [labels[b] for b in out.pop("block")])
+    out = out.astype({"statistic": float, "p_value": float, "threshold": float, "drift_detected": bool})
+    out.attrs["unparseable"] = win.unparseable
+    return out[TIMELINE_COLUMNS]
+
+
+def dataset_drift(
+    drift: pd.DataFrame | DatasetPair, *, drift_share: float = DRIFT_SHARE, **options
+) -> pd.DataFrame:
+    """Share of drifted columns per window and evidently's dataset-drift decision (share >= 0.5).
+
+    Takes the output of `drift_over_time`, or a pair (then `options` go to `drift_over_time`).
+    Columns that could not be tested (test "none") count as not drifted, as evidently counts columns.
+    """
+    if isinstance(drift, DatasetPair):
+        drift = drift_over_time(drift, **options)
+    grouped = drift.groupby("window", sort=False)["drift_detected"]
+    out = pd.DataFrame({"n_columns": grouped.size(), "n_drifted": grouped.sum().astype(int)})
+    out["drifted_share"] = out["n_drifted"] / out["n_columns"]
+    out["dataset_drift"] = out["drifted_share"] >= drift_share
+    return out.reset_index()[DATASET_DRIFT_COLUMNS]
+
+
+def resolve_window(win: WindowedPair, text: str) -> int:
+    """Position of the window that contains a date given as text ("2013-06", "2013-06-01")."""
+    try:
+        when = pd.Timestamp(text)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(f"Reference window '{text}' is not a date (try e.g. 2013-06).") from exc
+    inside = np.flatnonzero((win.table["window"] <= when) & (when < win.table["end"]))
+    if len(inside) == 0:
+        shown = ", ".join(iso_start(s) for s in win.starts[:6])
+        raise InvalidInputError(
+            f"No window with rows contains {text}. Windows start at: {shown}"
+            + (", ..." if len(win.starts) > 6 else "") + ".")
+    return int(inside[0])
+
+
+def _reference_plan(win: WindowedPair, reference: str, reference_window: str | None):
+    """(current block, reference block or None for synthetic, reference label) for every comparison."""
+    blocks = range(len(win.table))
+    if reference == "synthetic":
+        return [(b, None, "synthetic") for b in blocks]
+    if reference == "previous":
+        return [(b, b - 1, "previous window") for b in blocks if b > 0]
+    if reference == "window":
+        if not reference_window:
+            raise InvalidInputError("Choose the reference window (e.g. 2013-06) for reference 'window'.")
+        ref = resolve_window(win, reference_window)
+        label = f"window {iso_start(win.starts[ref])}"
+    else:
+        ref, label = 0, f"first window {iso_start(win.starts[0])}"
+    return [(b, ref, label) for b in blocks]
+
+
+def _encode(pair: DatasetPair, column: str, *, with_synthetic: bool) -> tuple[EncodedColumn, int]:
+    if with_synthetic:
+        return encode_pair(pair.real[column], pair.synthetic[column])
+    return encode_column(pair.real[column]), len(pair.real)
