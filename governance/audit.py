@@ -1,0 +1,250 @@
+"""One call that runs every engine on a pair and returns the AuditReport the pages and exports share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import pandas as pd
+
+from governance.data import DatasetPair
+from governance.errors import FairSynthError, InvalidInputError
+from governance.findings import Finding, draft_findings
+from governance.lineage import build_lineage, input_record
+from governance.notes import MitigationNote, utc_now
+from governance.policy import Policy, PolicyResult, PolicyTables, evaluate_policy
+from governance.roles import Roles
+
+FREQS = ("D", "W", "M", "Q", "Y")
+DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")
+PARTS = ("subgroup_gaps", "disparate_impact", "group_metrics", "fidelity", "drift", "utility")
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What the audit computes: counts, groups, references, windows and which optional parts run."""
+
+    min_count: int = 30
+    max_order: int = 3
+    # Reference group per attribute for disparate impact, e.g. (("sex", "Male"),); empty = highest rate.
+    reference: tuple[tuple[str, str], ...] = ()
+    freq: str = "M"
+    drift_reference: str = "first"
+    drift_reference_window: str | None = None
+    include_fidelity: bool = True
+    include_group_metrics: bool = True
+    include_drift: bool = True
+    include_tstr: bool = False
+
+    def __post_init__(self) -> None:
+        ref = self.reference.items() if isinstance(self.reference, Mapping) else self.reference
+        object.__setattr__(self, "reference", tuple((str(a), str(g)) for a, g in ref))
+        if isinstance(self.min_count, bool) or int(self.min_count) != self.min_count or self.min_count < 1:
+            raise InvalidInputError(f"min_count must be a whole number of at least 1, not {self.min_count!r}.")
+        if self.max_order not in (1, 2, 3):
+            raise InvalidInputError(f"max_order must be 1, 2 or 3, not {self.max_order!r}.")
+        if self.freq not in FREQS:
+            raise InvalidInputError(f"Unknown window frequency '{self.freq}'. Available: {', '.join(FREQS)}.")
+        if self.drift_reference not in DRIFT_REFERENCES:
+            raise InvalidInputError(
+                f"Unknown drift reference '{self.drift_reference}'. Available: {', '.join(DRIFT_REFERENCES)}.")
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (the reference as a mapping)."""
+        data = asdict(self)
+        data["reference"] = dict(self.reference)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditOptions:
+        """Inverse of `to_dict`; unknown keys are refused with the valid ones listed."""
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise InvalidInputError(f"Unknown audit option(s) {', '.join(unknown)}; valid: {', '.join(names)}.")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class PartStatus:
+    """How one part of the audit went: ok, skipped (with why) or error (with the message)."""
+
+    part: str
+    status: str
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class AuditReport:
+    """Every result of one audit (None = part not run; see `parts`), its findings, notes, lineage, policy."""
+
+    created_at: str
+    inputs: dict
+    roles: Roles
+    options: AuditOptions
+    parts: tuple[PartStatus, ...]
+    subgroup_gaps: pd.DataFrame | None = None
+    disparate_impact: pd.DataFrame | None = None
+    impact_change: pd.DataFrame | None = None
+    group_metrics: pd.DataFrame | None = None
+    fidelity: pd.DataFrame | None = None
+    drift: pd.DataFrame | None = None
+    dataset_drift: pd.DataFrame | None = None
+    utility: pd.DataFrame | None = None
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[MitigationNote, ...] = ()
+    lineage: dict = field(default_factory=dict)
+    policy: PolicyResult | None = None
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Part -> error message, for the parts that failed."""
+        return {p.part: p.message for p in self.parts if p.status == "error"}
+
+    def status(self, part: str) -> PartStatus | None:
+        """The status of one part, or None if the audit has no such part."""
+        return next((p for p in self.parts if p.part == part), None)
+
+    def policy_tables(self) -> PolicyTables:
+        """The tables a policy reads, with why any of them is missing."""
+        missing = {p.part: f"{p.status}: {p.message}" for p in self.parts if p.status != "ok"}
+        if "drift" in missing:
+            missing["dataset_drift"] = missing["drift"]
+        return PolicyTables(
+            subgroup_gaps=self.subgroup_gaps, disparate_impact=self.disparate_impact,
+            impact_change=self.impact_change, fidelity=self.fidelity,
+            dataset_drift=self.dataset_drift, min_count=self.options.min_count, missing=missing)
+
+    def with_policy(self, policy: Policy | None) -> AuditReport:
+        """The same report checked against another policy (no engine runs again)."""
+        result = None if policy is None else evaluate_policy(policy, self.policy_tables())
+        return replace(self, policy=result)
+
+    def with_notes(self, notes: Iterable[MitigationNote]) -> AuditReport:
+        """The same report with these mitigation notes (no engine runs again)."""
+        return replace(self, notes=tuple(notes))
+
+    @property
+    def passed(self) -> bool | None:
+        """The policy verdict, or None without a policy."""
+        return None if self.policy is None else self.policy.passed
+
+
+def _skip_reason(part: str, pair: DatasetPair, options: AuditOptions) -> str | None:
+    roles = pair.roles
+    if part in ("subgroup_gaps", "disparate_impact", "group_metrics") and not roles.protected:
+        return "no protected attribute is set"
+    if part in ("disparate_impact", "group_metrics", "utility") and (
+            not roles.target or roles.favorable is None):
+        return "no target column with a favourable value is set"
+    if part == "group_metrics" and not roles.prediction:
+        return "no prediction column is set"
+    if part == "group_metrics" and not options.include_group_metrics:
+        return "turned off in the audit options"
+    if part == "fidelity" and not options.include_fidelity:
+        return "turned off in the audit options"
+    if part == "drift" and not roles.time:
+        return "no time column is set"
+    if part == "drift" and not options.include_drift:
+        return "turned off in the audit options"
+    if part == "utility" and not options.include_tstr:
+        return "turned off in the audit options (train-on-synthetic is slow)"
+    return None
+
+
+def _compute(part: str, pair: DatasetPair, options: AuditOptions) -> dict[str, pd.DataFrame]:
+    # Engines are imported here so a missing or broken engine fails only its own part.
+    reference = dict(options.reference) or None
+    if part == "subgroup_gaps":
+        from fairness.subgroups import subgroup_gaps
+        return {part: subgroup_gaps(pair, min_count=options.min_count, max_order=options.max_order)}
+    if part == "disparate_impact":
+        from fairness.impact import change_from_impact, disparate_impact
+        impact = disparate_impact(pair, reference=reference, intersections=options.max_order > 1)
+        return {part: impact, "impact_change": change_from_impact(impact)}
+    if part == "group_metrics":
+        from fairness.impact import group_metrics
+        return {part: group_metrics(pair, intersections=options.max_order > 1)}
+    if part == "fidelity":
+        from fairness.fidelity import column_fidelity
+        return {part: column_fidelity(pair, by_group=True)}
+    if part == "drift":
+        from drift.timeline import dataset_drift, drift_over_time
+        drift = drift_over_time(pair, freq=options.freq, reference=options.drift_reference,
+                                reference_window=options.drift_reference_window,
+                                min_rows=options.min_count)
+        return {part: drift, "dataset_drift": dataset_drift(drift)}
+    if part == "utility":
+        from fairness.utility import tstr
+        return {part: tstr(pair)}
+    raise InvalidInputError(f"Unknown audit part '{part}'. Available: {', '.join(PARTS)}.")
+
+
+def run_audit(
+    pair: DatasetPair,
+    *,
+    options: AuditOptions | Mapping[str, Any] | None = None,
+    policy: Policy | None = None,
+    notes: Iterable[MitigationNote] = (),
+    generator_settings: Any = None,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Run every applicable engine on `pair`, draft the findings and check the policy.
+
+    A part whose role is absent (no target, no time column) is skipped with the reason; a
+    part that raises is recorded as an error (and a finding) while the others still run.
+    `options` may be a mapping (from `AuditOptions.to_dict`), so cached UI calls stay JSON-able.
+
+    Examples
+    --------
+    >>> from governance.samples import load_sample
+    >>> report = run_audit(load_sample("adult"))  # doctest: +SKIP
+    >>> report.findings[0].sentence  # doctest: +SKIP
+    """
+    if options is None:
+        options = AuditOptions()
+    elif not isinstance(options, AuditOptions):
+        options = AuditOptions.from_dict(options)
+    tables: dict[str, pd.DataFrame] = {}
+    statuses = []
+    for i, part in enumerate(PARTS):
+        if progress is not None:
+            progress(i / len(PARTS), part.replace("_", " "))
+        reason = _skip_reason(part, pair, options)
+        if reason:
+            statuses.append(PartStatus(part, "skipped", reason))
+            continue
+        start = time.perf_counter()
+        try:
+            tables.update(_compute(part, pair, options))
+        except (FairSynthError, ValueError, KeyError, ImportError, ArithmeticError, TypeError) as exc:
+            # SDMetrics style: one failing part is recorded, the rest of the audit still runs.
+            message = str(exc) or type(exc).__name__
+            statuses.append(PartStatus(part, "error", message, time.perf_counter() - start))
+            continue
+        statuses.append(PartStatus(part, "ok", "", time.perf_counter() - start))
+    if progress is not None:
+        progress(1.0, "findings")
+    errors = {s.part: s.message for s in statuses if s.status == "error"}
+    findings = draft_findings(
+        subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
+        fidelity=tables.get("fidelity"), drift=tables.get("drift"),
+        dataset_drift=tables.get("dataset_drift"), errors=errors, min_count=options.min_count,
+        freq=options.freq)
+    created = utc_now()
+    lineage = build_lineage(pair, generator_settings=generator_settings, now=created, extra={
+        "audit_options": options.to_dict(),
+        "parts": [asdict(s) for s in statuses],
+    })
+    report = AuditReport(
+        created_at=created, inputs=input_record(pair), roles=pair.roles, options=options,
+        parts=tuple(statuses), findings=findings, notes=tuple(notes), lineage=lineage,
+        **{k: tables.get(k) for k in ("subgroup_gaps", "disparate_impact", "impact_change",
+                                      "group_metrics", "fidelity", "drift", "dataset_drift",
+                                      "utility")},
+    )
+    return report.with_policy(policy)

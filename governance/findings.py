@@ -1,0 +1,229 @@
+"""Findings drafted from an audit's tables: one ranked sentence with its numbers per problem."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+SEVERITIES = ("critical", "high", "medium", "low")
+FOUR_FIFTHS = 0.8
+# A disparate impact change at least this large is worth a note even on the same side of 0.8.
+DI_CHANGE = 0.1
+# Fidelity scores (1 - KS / TV distance) under these bounds are findings of that severity.
+FIDELITY_BOUNDS = (("high", 0.6), ("medium", 0.8), ("low", 0.9))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: a stable code (notes refer to it), its severity, kind and a sentence with numbers."""
+
+    code: str
+    severity: str
+    kind: str
+    sentence: str
+    subject: str
+    magnitude: float
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def _points(value: float) -> str:
+    return f"{100 * value:+.1f}"
+
+
+def _label(group: str) -> str:
+    return " & ".join(str(group).split("&"))
+
+
+def _window(window: object, freq: str) -> str:
+    text = str(window)
+    return text[:7] if freq in ("M", "Q") and len(text) >= 7 else text[:10]
+
+
+def gap_findings(gaps: pd.DataFrame, *, min_count: int = 30) -> list[Finding]:
+    """Subgroups missing on a side, and significant share gaps ranked by their relative size."""
+    out = []
+    for row in gaps.itertuples(index=False):
+        attrs = "&".join(row.attributes)
+        who = _label(row.group)
+        if row.missing_side == "synthetic":
+            severity = "critical" if row.real_count >= min_count else "high"
+            out.append(Finding(
+                f"missing:{attrs}:{row.group}", severity, "missing_subgroup",
+                f"{who}: {_pct(row.real_share)} of real rows ({row.real_count:,}), absent from the "
+                "synthetic data: a model trained on it never sees this group.",
+                who, abs(row.gap)))
+            continue
+        if row.missing_side == "real":
+            out.append(Finding(
+                f"invented:{attrs}:{row.group}", "medium", "invented_subgroup",
+                f"{who}: absent from the real data but {_pct(row.synthetic_share)} of synthetic rows "
+                f"({row.synthetic_count:,}): the generator invents this group.",
+                who, abs(row.gap)))
+            continue
+        significant = row.ci_low > 0 or row.ci_high < 0
+        if row.small or not significant:
+            continue
+        rel = abs(row.gap) / row.real_share if row.real_share > 0 else math.inf
+        if rel >= 0.5 or abs(row.gap) >= 0.05:
+            severity = "high"
+        elif rel >= 0.2 or abs(row.gap) >= 0.02:
+            severity = "medium"
+        elif rel >= 0.1:
+            severity = "low"
+        else:
+            continue
+        direction = "under" if row.gap < 0 else "over"
+        out.append(Finding(
+            f"gap:{attrs}:{row.group}", severity, f"{direction}_represented",
+            f"{who}: {_pct(row.real_share)} of real rows, {_pct(row.synthetic_share)} of synthetic "
+            f"({_points(row.gap)} pp, 95% CI {_points(row.ci_low)} to {_points(row.ci_high)}).",
+            who, rel))
+    return out
+
+
+def impact_findings(impact: pd.DataFrame, *, min_count: int = 30) -> list[Finding]:
+    """Groups whose disparate impact crosses the four-fifths line or moves by 0.1 or more."""
+    out = []
+    keys = ["attribute", "group"]
+    real = impact[impact["dataset"] == "real"].set_index(keys)
+    synth = impact[impact["dataset"] == "synthetic"].set_index(keys)
+    for key in real.index.intersection(synth.index):
+        r, s = real.loc[key], synth.loc[key]
+        if key[1] == r["reference_group"] or r["n"] < min_count or s["n"] < min_count:
+            continue
+        if pd.isna(r["ratio"]) or pd.isna(s["ratio"]):
+            continue
+        rr, sr = float(r["ratio"]), float(s["ratio"])
+        change = sr - rr
+        if rr < FOUR_FIFTHS <= sr:
+            severity, what = "high", "the synthetic data hides a disparity"
+        elif sr < FOUR_FIFTHS <= rr:
+            severity, what = "high", "the synthetic data creates a disparity"
+        elif abs(change) >= DI_CHANGE:
+            severity = "medium"
+            what = f"the synthetic data {'softens' if change > 0 else 'deepens'} the {'disparity' if rr < FOUR_FIFTHS else 'difference'}"
+        elif rr < FOUR_FIFTHS:
+            severity, what = "low", "the disparity is kept (it is in the real data too)"
+        else:
+            continue
+        attribute = _label(key[0])
+        out.append(Finding(
+            f"impact:{key[0]}:{key[1]}", severity, "disparate_impact",
+            f"disparate impact of {attribute} ({_label(key[1])} vs {_label(r['reference_group'])}): "
+            f"{rr:.2f} in real data, {sr:.2f} in synthetic: {what}.",
+            f"{attribute} = {_label(key[1])}", abs(change)))
+    return out
+
+
+def fidelity_findings(fidelity: pd.DataFrame, *, min_count: int = 30) -> list[Finding]:
+    """Columns whose synthetic distribution departs from the real one, overall or within a group."""
+    out = []
+    overall = fidelity[fidelity["attribute"].isna()].dropna(subset=["score"])
+    scores = dict(zip(overall["column"], overall["score"], strict=True))
+    for row in overall.itertuples(index=False):
+        severity = next((s for s, bound in FIDELITY_BOUNDS if row.score < bound), None)
+        if severity:
+            out.append(Finding(
+                f"fidelity:{row.column}", severity, "column_fidelity",
+                f"column {row.column}: fidelity {row.score:.2f} ({row.metric.upper()} distance "
+                f"{row.distance:.2f} between real and synthetic).", str(row.column), 1 - row.score))
+    groups = fidelity[fidelity["attribute"].notna()].dropna(subset=["score"])
+    big = groups[(groups["real_count"] >= min_count) & (groups["synthetic_count"] >= min_count)]
+    for row in big.itertuples(index=False):
+        base = scores.get(row.column)
+        if base is None or row.score >= FIDELITY_BOUNDS[1][1] or base - row.score < 0.1:
+            continue
+        out.append(Finding(
+            f"fidelity:{row.column}:{row.attribute}={row.group}", "medium", "group_fidelity",
+            f"column {row.column} within {row.attribute} = {row.group}: fidelity {row.score:.2f} "
+            f"against {base:.2f} overall: the synthetic data is less faithful for this group.",
+            f"{row.column} | {row.attribute} = {row.group}", 1 - row.score))
+    return out
+
+
+def drift_findings(drift: pd.DataFrame, dataset_drift: pd.DataFrame | None, *, freq: str = "M") -> list[Finding]:
+    """Columns that drift over time (since which window), and windows where the whole dataset drifts."""
+    out = []
+    if drift is not None and not drift.empty:
+        for column, block in drift.groupby("column", sort=False):
+            windows = block.sort_values("window")
+            flags = windows["drift_detected"].fillna(False).astype(bool).tolist()
+            labels = [_window(w, freq) for w in windows["window"]]
+            n = sum(flags)
+            if not n:
+                continue
+            run = 0
+            while run < len(flags) and flags[len(flags) - 1 - run]:
+                run += 1
+            if run >= 2:
+                since = labels[len(flags) - run]
+                sentence = (f"drift in {column} since {since} ({run} windows)." if n == run else
+                            f"drift in {column} in {n} of {len(flags)} windows, every window since {since}.")
+                severity = "medium"
+            else:
+                shown = ", ".join(lab for lab, f in zip(labels, flags, strict=True) if f)
+                sentence = f"drift in {column} in {n} of {len(flags)} windows ({_clip(shown)})."
+                severity = "medium" if n >= len(flags) / 2 else "low"
+            out.append(Finding(f"drift:{column}", severity, "column_drift", sentence, str(column),
+                               n / len(flags)))
+    if dataset_drift is not None and not dataset_drift.empty:
+        drifted = dataset_drift[dataset_drift["dataset_drift"].fillna(False).astype(bool)]
+        if len(drifted):
+            first = _window(drifted["window"].min(), freq)
+            worst = drifted["drifted_share"].max()
+            out.append(Finding(
+                "dataset_drift", "high", "dataset_drift",
+                f"dataset drift in {len(drifted)} of {len(dataset_drift)} windows (first {first}; up "
+                f"to {_pct(worst)} of columns drifted).", "dataset", float(worst)))
+    return out
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_findings(errors: Mapping[str, str]) -> list[Finding]:
+    """A part of the audit that failed is itself a finding: its result is unknown."""
+    return [Finding(f"error:{part}", "high", "audit_error",
+                    f"the {part.replace('_', ' ')} check could not run: {message}", part, 1.0)
+            for part, message in errors.items()]
+
+
+def rank_findings(findings: list[Finding]) -> tuple[Finding, ...]:
+    """Most severe first; within a severity, the largest magnitude first."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return tuple(sorted(findings, key=lambda f: (order[f.severity], -f.magnitude, f.code)))
+
+
+def draft_findings(
+    *,
+    subgroup_gaps: pd.DataFrame | None = None,
+    disparate_impact: pd.DataFrame | None = None,
+    fidelity: pd.DataFrame | None = None,
+    drift: pd.DataFrame | None = None,
+    dataset_drift: pd.DataFrame | None = None,
+    errors: Mapping[str, str] | None = None,
+    min_count: int = 30,
+    freq: str = "M",
+) -> tuple[Finding, ...]:
+    """Every finding of the given tables (None = part not run), ranked by severity."""
+    found: list[Finding] = []
+    if subgroup_gaps is not None and not subgroup_gaps.empty:
+        found += gap_findings(subgroup_gaps, min_count=min_count)
+    if disparate_impact is not None and not disparate_impact.empty:
+        found += impact_findings(disparate_impact, min_count=min_count)
+    if fidelity is not None and not fidelity.empty:
+        found += fidelity_findings(fidelity, min_count=min_count)
+    found += drift_findings(drift, dataset_drift, freq=freq)
+    found += error_findings(errors or {})
+    return rank_findings(found)

@@ -1,0 +1,77 @@
+"""The lineage record of an audit: inputs, roles, generator settings, software versions and time."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+from collections.abc import Mapping
+from importlib import metadata
+from typing import Any
+
+from governance.data import DatasetPair
+from governance.notes import utc_now
+
+PACKAGES = ("fairsynth", "pandas", "numpy", "scipy", "scikit-learn", "fairlearn", "evidently",
+            "plotly", "pyarrow", "streamlit")
+
+
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
+    """Installed version of each package (None when it is not installed)."""
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def input_record(pair: DatasetPair) -> dict[str, dict]:
+    """Per side: path (or upload name), rows, columns and the sha256 of its content."""
+    return {
+        side: {"path": name, "rows": int(len(frame)), "columns": int(frame.shape[1]),
+               "column_names": [str(c) for c in frame.columns], "sha256": sha}
+        for side, name, frame, sha in (
+            ("real", pair.real_name, pair.real, pair.real_sha256),
+            ("synthetic", pair.synthetic_name, pair.synthetic, pair.synthetic_sha256),
+        )
+    }
+
+
+def settings_record(settings: Any) -> dict | None:
+    """Generator settings as a plain dict (a dataclass, a mapping or None)."""
+    if settings is None:
+        return None
+    if dataclasses.is_dataclass(settings) and not isinstance(settings, type):
+        data = dataclasses.asdict(settings)
+    elif isinstance(settings, Mapping):
+        data = dict(settings)
+    else:
+        data = {"settings": str(settings)}
+    return {str(k): list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+def build_lineage(
+    pair: DatasetPair,
+    *,
+    generator_settings: Any = None,
+    now: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict:
+    """Everything needed to say what was audited, with which software, when, and how it was made."""
+    settings = settings_record(generator_settings)
+    versions = package_versions()
+    return {
+        "created_at": now or utc_now(),
+        "fairsynth_version": versions.get("fairsynth"),
+        "python_version": platform.python_version(),
+        "packages": versions,
+        "inputs": input_record(pair),
+        "roles": pair.roles.to_dict(),
+        "excluded_columns": [str(c) for c in pair.excluded],
+        "pair_warnings": [p.message for p in pair.warnings],
+        "generator": None if settings is None else {
+            "settings": settings, "seed": settings.get("seed"),
+        },
+        **dict(extra or {}),
+    }

@@ -1,0 +1,261 @@
+"""Policy thresholds from a TOML file and their pass/fail checks against an audit's tables."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from governance.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class PolicyTables:
+    """The audit tables a policy reads; None marks a part that did not run, with the reason."""
+
+    subgroup_gaps: pd.DataFrame | None = None
+    disparate_impact: pd.DataFrame | None = None
+    impact_change: pd.DataFrame | None = None
+    fidelity: pd.DataFrame | None = None
+    dataset_drift: pd.DataFrame | None = None
+    min_count: int = 30
+    # part name -> why it is missing ("skipped: no time column", "error: ...").
+    missing: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds by name (all optional), and where they were read from."""
+
+    thresholds: Mapping[str, float]
+    source: str = "policy"
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """One threshold checked: the measured value, the limit, and a sentence saying what and where.
+
+    `passed` is None when the check does not apply to this data (e.g. no time column for a
+    drift threshold): it is reported but does not fail the policy.
+    """
+
+    name: str
+    value: float | None
+    threshold: float
+    passed: bool | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """Every check and the verdict: passed unless a check failed."""
+
+    passed: bool
+    checks: tuple[PolicyCheck, ...]
+    source: str = "policy"
+
+    @property
+    def failed(self) -> tuple[PolicyCheck, ...]:
+        """The checks that failed."""
+        return tuple(c for c in self.checks if c.passed is False)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form, as in the report's `policy` field."""
+        return {
+            "passed": self.passed,
+            "source": self.source,
+            "checks": [
+                {"name": c.name, "value": c.value, "threshold": c.threshold, "passed": c.passed,
+                 "explanation": c.explanation}
+                for c in self.checks
+            ],
+        }
+
+
+Measure = Callable[[PolicyTables, float], PolicyCheck]
+
+
+@dataclass(frozen=True)
+class ThresholdSpec:
+    """A known threshold: its bound kind, the audit part it reads, what it means, how to measure."""
+
+    name: str
+    bound: Literal["min", "max"]
+    part: str
+    meaning: str
+    measure: Measure
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _check(spec: ThresholdSpec, value: float | None, threshold: float, where: str) -> PolicyCheck:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return PolicyCheck(spec.name, None, threshold, False,
+                           f"{spec.meaning}: could not be measured ({where}).")
+    passed = value >= threshold if spec.bound == "min" else value <= threshold
+    word = "at least" if spec.bound == "min" else "at most"
+    verdict = "passes" if passed else "fails"
+    return PolicyCheck(spec.name, float(value), threshold, bool(passed),
+                       f"{spec.meaning}: {_fmt(value)} {where}; the policy asks for {word} "
+                       f"{_fmt(threshold)}, so it {verdict}.")
+
+
+def _min_disparate_impact(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["min_disparate_impact"]
+    di = t.disparate_impact
+    rows = di[(di["dataset"] == "synthetic") & (di["n"] >= t.min_count)].dropna(subset=["ratio"])
+    if rows.empty:
+        return _check(spec, None, threshold, f"no synthetic group with {t.min_count}+ rows has a ratio")
+    worst = rows.loc[rows["ratio"].idxmin()]
+    return _check(spec, float(worst["ratio"]), threshold,
+                  f"for {worst['attribute']} = {worst['group']} vs {worst['reference_group']} "
+                  f"(groups under {t.min_count} rows left out as too noisy)")
+
+
+def _max_disparate_impact_change(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["max_disparate_impact_change"]
+    change = t.impact_change.dropna(subset=["change"])
+    big = t.disparate_impact[t.disparate_impact["n"] >= t.min_count]
+    sides = big.groupby(["attribute", "group"])["dataset"].nunique()
+    keep = set(sides[sides == 2].index)
+    change = change[[k in keep for k in zip(change["attribute"], change["group"], strict=True)]]
+    if change.empty:
+        return _check(spec, None, threshold, "no group has a ratio on both sides")
+    worst = change.loc[change["change"].abs().idxmax()]
+    return _check(spec, abs(float(worst["change"])), threshold,
+                  f"for {worst['attribute']} = {worst['group']} (real {_fmt(worst['real_ratio'])}, "
+                  f"synthetic {_fmt(worst['synthetic_ratio'])}): a shift hides or invents a disparity")
+
+
+def _max_abs_share_gap(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["max_abs_share_gap"]
+    gaps = t.subgroup_gaps
+    worst = gaps.loc[gaps["gap"].abs().idxmax()]
+    return _check(spec, abs(float(worst["gap"])), threshold,
+                  f"for {worst['group']} ({_pct(worst['real_share'])} of real rows, "
+                  f"{_pct(worst['synthetic_share'])} of synthetic): a model trained on it sees "
+                  "this group more or less often than in reality")
+
+
+def _min_subgroup_count(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["min_subgroup_count"]
+    gaps = t.subgroup_gaps[t.subgroup_gaps["real_count"] > 0]
+    worst = gaps.loc[gaps["synthetic_count"].idxmin()]
+    return _check(spec, float(worst["synthetic_count"]), threshold,
+                  f"synthetic rows for {worst['group']} (real: {int(worst['real_count'])}): "
+                  "too few rows make its statistics unreliable")
+
+
+def _min_column_fidelity(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["min_column_fidelity"]
+    overall = t.fidelity[t.fidelity["attribute"].isna()].dropna(subset=["score"])
+    if overall.empty:
+        return _check(spec, None, threshold, "no column could be compared")
+    worst = overall.loc[overall["score"].idxmin()]
+    return _check(spec, float(worst["score"]), threshold,
+                  f"for column {worst['column']} ({worst['metric'].upper()} complement): its "
+                  "synthetic distribution departs from the real one")
+
+
+def _max_drifted_share(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["max_drifted_share"]
+    drift = t.dataset_drift.dropna(subset=["drifted_share"])
+    if drift.empty:
+        return _check(spec, None, threshold, "no window could be compared")
+    worst = drift.loc[drift["drifted_share"].idxmax()]
+    return _check(spec, float(worst["drifted_share"]), threshold,
+                  f"in the window starting {worst['window']} ({int(worst['n_drifted'])} of "
+                  f"{int(worst['n_columns'])} columns drifted)")
+
+
+def _pct(share: float) -> str:
+    return f"{100 * float(share):.1f}%"
+
+
+THRESHOLDS: dict[str, ThresholdSpec] = {
+    spec.name: spec
+    for spec in (
+        ThresholdSpec("min_disparate_impact", "min", "disparate_impact",
+                      "Lowest disparate impact ratio in the synthetic data", _min_disparate_impact),
+        ThresholdSpec("max_disparate_impact_change", "max", "disparate_impact",
+                      "Largest change of a group's disparate impact, real to synthetic",
+                      _max_disparate_impact_change),
+        ThresholdSpec("max_abs_share_gap", "max", "subgroup_gaps",
+                      "Largest absolute subgroup share gap", _max_abs_share_gap),
+        ThresholdSpec("min_subgroup_count", "min", "subgroup_gaps",
+                      "Smallest synthetic subgroup count", _min_subgroup_count),
+        ThresholdSpec("min_column_fidelity", "min", "fidelity",
+                      "Lowest column fidelity score", _min_column_fidelity),
+        ThresholdSpec("max_drifted_share", "max", "dataset_drift",
+                      "Largest share of drifted columns in a time window", _max_drifted_share),
+    )
+}
+
+
+def parse_policy(text: str, *, source: str = "policy") -> Policy:
+    """Read policy TOML text: a [thresholds] table of known names with numbers."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"{source}: not valid TOML ({exc}).") from exc
+    unknown_tables = sorted(set(data) - {"thresholds"})
+    if unknown_tables:
+        raise InvalidInputError(
+            f"{source}: unknown table(s) {', '.join(unknown_tables)}; a policy has only [thresholds].")
+    table = data.get("thresholds")
+    if not isinstance(table, dict) or not table:
+        raise InvalidInputError(f"{source}: no [thresholds] table with at least one threshold.")
+    unknown = sorted(set(table) - set(THRESHOLDS))
+    if unknown:
+        raise InvalidInputError(
+            f"{source}: unknown threshold(s) {', '.join(unknown)}; valid: {', '.join(THRESHOLDS)}.")
+    thresholds = {}
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise InvalidInputError(f"{source}: threshold {name} must be a number, not {value!r}.")
+        if value < 0:
+            raise InvalidInputError(f"{source}: threshold {name} must not be negative ({value}).")
+        thresholds[name] = float(value)
+    return Policy(thresholds, source)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read a policy TOML file (see policy.example.toml)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such policy file.")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path}: the policy file is not UTF-8 text.") from exc
+    return parse_policy(text, source=str(path))
+
+
+def evaluate_policy(policy: Policy, tables: PolicyTables) -> PolicyResult:
+    """Check every threshold of `policy` against the audit tables; the policy passes unless one fails.
+
+    A threshold whose audit part was skipped because the data lacks the role (no target, no
+    time column) is reported with passed=None; a part that failed with an error fails the check,
+    since a gate must not pass on what it could not see.
+    """
+    checks = []
+    for name, threshold in policy.thresholds.items():
+        spec = THRESHOLDS[name]
+        table = getattr(tables, spec.part)
+        if table is None or (isinstance(table, pd.DataFrame) and table.empty):
+            reason = tables.missing.get(spec.part, "not computed")
+            applies = not reason.startswith("skipped")
+            checks.append(PolicyCheck(
+                name, None, threshold, False if applies else None,
+                f"{spec.meaning}: not measured ({reason})"
+                + (", so the check fails." if applies else "; the check does not apply.")))
+            continue
+        checks.append(spec.measure(tables, threshold))
+    return PolicyResult(all(c.passed is not False for c in checks), tuple(checks), policy.source)
