@@ -209,7 +209,8 @@ def group_metrics(pair: DatasetPair, *, intersections: bool = True) -> pd.DataFr
 
     Metrics: selection_rate (favourable predictions / rows), tpr, fpr, fnr, accuracy, with the
     favourable value as the positive class; rows missing the target or the prediction are left
-    out. `n` is each metric's denominator (rows, actual positives or actual negatives).
+    out. `n` is each metric's denominator (rows, actual positives or actual negatives); a rate
+    with a zero denominator is NaN (undefined), where scikit-learn/fairlearn would report 0.
     """
     if not pair.roles.prediction:
         return pd.DataFrame(columns=METRIC_COLUMNS)
@@ -251,7 +252,9 @@ def error_rate_parity(pair: DatasetPair, *, intersections: bool = True) -> pd.Da
     """Demographic parity and equalized odds difference/ratio per side and attribute.
 
     Same definitions as fairlearn (between groups, worst case): differences are max - min over
-    groups, ratios min / max; equalized odds takes the worse of the TPR and FPR figures.
+    groups, ratios min / max; equalized odds takes the worse of the TPR and FPR figures. A group
+    whose rate is undefined (no actual positives or negatives) is left out, where fairlearn
+    would count it as a rate of 0.
     """
     metrics = group_metrics(pair, intersections=intersections)
     if metrics.empty:
