@@ -70,7 +70,7 @@ def evidently_drift_decisions(
         score = float(metric["value"])
         status = failed.get(config["column"])
         if status is not None:
-            drifted = str(status).upper() == "FAIL"
+            drifted = str(getattr(status, "value", status)).upper() == "FAIL"
         else:
             spec = STAT_TESTS[name][0]
             drifted = spec.drifted(score, score, float(config["threshold"]))

@@ -80,28 +80,30 @@ def impact_over_time(
     parts = []
     for block, start in enumerate(win.starts):
         frame = pair.real.loc[win.block_ids == block]
-        try:
-            part = disparate_impact_frame(frame, roles, dataset="real", reference=fixed,
-                                          intersections=False)
-        except InvalidInputError:
-            # The fixed reference group is absent from this window: use the window's own best group.
-            part = disparate_impact_frame(frame, roles, dataset="real", reference=None,
-                                          intersections=False)
+        part = _impact_per_attribute(frame, pair, "real", fixed)
         part.insert(0, "window", iso_start(start))
         parts.append(part)
-    synth = _synthetic_impact(pair, fixed)
+    synth = _impact_per_attribute(pair.synthetic, pair, "synthetic", fixed)
     synth.insert(0, "window", None)
     parts.append(synth)
     return pd.concat(parts, ignore_index=True)
 
 
-def _synthetic_impact(pair: DatasetPair, fixed: dict[str, str]) -> pd.DataFrame:
-    try:
-        return disparate_impact_frame(pair.synthetic, pair.roles, dataset="synthetic", reference=fixed,
-                                      intersections=False)
-    except InvalidInputError:
-        return disparate_impact_frame(pair.synthetic, pair.roles, dataset="synthetic", reference=None,
-                                      intersections=False)
+def _impact_per_attribute(frame: pd.DataFrame, pair: DatasetPair, dataset: str,
+                          fixed: dict[str, str]) -> pd.DataFrame:
+    # One attribute at a time, so a reference group absent from this frame only affects its attribute.
+    parts = []
+    for attribute in pair.roles.protected:
+        roles = pair.roles.with_changes(protected=(attribute,))
+        try:
+            part = disparate_impact_frame(frame, roles, dataset=dataset, reference=fixed,
+                                          intersections=False)
+        except InvalidInputError:
+            # The fixed reference group is absent here: use this frame's own highest-rate group.
+            part = disparate_impact_frame(frame, roles, dataset=dataset, reference=None,
+                                          intersections=False)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def staleness_summary(
@@ -150,7 +152,11 @@ def _synthetic_sentences(pair: DatasetPair, options: dict, label_freq) -> list[s
     shares = subgroups_over_time(pair, **options)
     latest = shares[(shares["window"] == last) & (shares["group"] != MISSING)].copy()
     latest["gap_pp"] = (latest["synthetic_share"] - latest["share"]) * 100
-    worst = latest.loc[latest["gap_pp"].abs().idxmax()] if not latest.empty else None
+    # The most under-represented group matters most for fairness; else the most over-represented.
+    worst = None
+    if not latest.empty:
+        lowest = latest.loc[latest["gap_pp"].idxmin()]
+        worst = lowest if lowest["gap_pp"] <= -MATCH_PP else latest.loc[latest["gap_pp"].idxmax()]
     when = _label(last, label_freq)
     if worst is None or abs(worst["gap_pp"]) < MATCH_PP:
         out.append(f"{head}, and its group shares are within {MATCH_PP:g} pp of the real ones in {when}.")

@@ -213,8 +213,9 @@ def column_drift(
     Examples
     --------
     >>> ref = pd.DataFrame({"x": range(100)})
-    >>> column_drift(ref, ref, columns=["x"])[["test", "p_value", "drift_detected"]].iloc[0].tolist()
-    ['ks', 1.0, False]
+    >>> row = column_drift(ref, ref, columns=["x"]).iloc[0]
+    >>> row["test"], float(row["p_value"]), bool(row["drift_detected"])
+    ('ks', 1.0, False)
     """
     if method is not None:
         get_stat_test(method)
