@@ -89,6 +89,7 @@ class ThresholdSpec:
     part: str
     meaning: str
     measure: Measure
+    why: str = ""
 
 
 def _fmt(value: float) -> str:
@@ -102,9 +103,10 @@ def _check(spec: ThresholdSpec, value: float | None, threshold: float, where: st
     passed = value >= threshold if spec.bound == "min" else value <= threshold
     word = "at least" if spec.bound == "min" else "at most"
     verdict = "passes" if passed else "fails"
+    why = "" if passed or not spec.why else f" Why it matters: {spec.why}"
     return PolicyCheck(spec.name, float(value), threshold, bool(passed),
                        f"{spec.meaning}: {_fmt(value)} {where}; the policy asks for {word} "
-                       f"{_fmt(threshold)}, so it {verdict}.")
+                       f"{_fmt(threshold)}, so it {verdict}.{why}")
 
 
 def _min_disparate_impact(t: PolicyTables, threshold: float) -> PolicyCheck:
@@ -131,7 +133,7 @@ def _max_disparate_impact_change(t: PolicyTables, threshold: float) -> PolicyChe
     worst = change.loc[change["change"].abs().idxmax()]
     return _check(spec, abs(float(worst["change"])), threshold,
                   f"for {worst['attribute']} = {worst['group']} (real {_fmt(worst['real_ratio'])}, "
-                  f"synthetic {_fmt(worst['synthetic_ratio'])}): a shift hides or invents a disparity")
+                  f"synthetic {_fmt(worst['synthetic_ratio'])})")
 
 
 def _max_abs_share_gap(t: PolicyTables, threshold: float) -> PolicyCheck:
@@ -140,17 +142,22 @@ def _max_abs_share_gap(t: PolicyTables, threshold: float) -> PolicyCheck:
     worst = gaps.loc[gaps["gap"].abs().idxmax()]
     return _check(spec, abs(float(worst["gap"])), threshold,
                   f"for {worst['group']} ({_pct(worst['real_share'])} of real rows, "
-                  f"{_pct(worst['synthetic_share'])} of synthetic): a model trained on it sees "
-                  "this group more or less often than in reality")
+                  f"{_pct(worst['synthetic_share'])} of synthetic)")
 
 
 def _min_subgroup_count(t: PolicyTables, threshold: float) -> PolicyCheck:
     spec = THRESHOLDS["min_subgroup_count"]
-    gaps = t.subgroup_gaps[t.subgroup_gaps["real_count"] > 0]
+    # A group already under the threshold in the real data cannot be made up by the synthetic
+    # data; only groups the real data has enough rows of are held to it.
+    real = t.subgroup_gaps["real_count"]
+    gaps = t.subgroup_gaps[real >= threshold]
+    left_out = int(((real > 0) & (real < threshold)).sum())
+    note = f"; {left_out} group(s) under {_fmt(threshold)} real rows left out" if left_out else ""
+    if gaps.empty:
+        return _check(spec, None, threshold, f"no subgroup has {_fmt(threshold)} real rows")
     worst = gaps.loc[gaps["synthetic_count"].idxmin()]
     return _check(spec, float(worst["synthetic_count"]), threshold,
-                  f"synthetic rows for {worst['group']} (real: {int(worst['real_count'])}): "
-                  "too few rows make its statistics unreliable")
+                  f"synthetic rows for {worst['group']} (real: {int(worst['real_count'])}{note})")
 
 
 def _min_column_fidelity(t: PolicyTables, threshold: float) -> PolicyCheck:
@@ -160,8 +167,7 @@ def _min_column_fidelity(t: PolicyTables, threshold: float) -> PolicyCheck:
         return _check(spec, None, threshold, "no column could be compared")
     worst = overall.loc[overall["score"].idxmin()]
     return _check(spec, float(worst["score"]), threshold,
-                  f"for column {worst['column']} ({worst['metric'].upper()} complement): its "
-                  "synthetic distribution departs from the real one")
+                  f"for column {worst['column']} ({worst['metric'].upper()} complement)")
 
 
 def _max_drifted_share(t: PolicyTables, threshold: float) -> PolicyCheck:
@@ -183,18 +189,24 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
     spec.name: spec
     for spec in (
         ThresholdSpec("min_disparate_impact", "min", "disparate_impact",
-                      "Lowest disparate impact ratio in the synthetic data", _min_disparate_impact),
+                      "Lowest disparate impact ratio in the synthetic data", _min_disparate_impact,
+                      "a model trained on this data learns to select this group less often."),
         ThresholdSpec("max_disparate_impact_change", "max", "disparate_impact",
                       "Largest change of a group's disparate impact, real to synthetic",
-                      _max_disparate_impact_change),
+                      _max_disparate_impact_change,
+                      "the synthetic data hides or invents a disparity of the real data."),
         ThresholdSpec("max_abs_share_gap", "max", "subgroup_gaps",
-                      "Largest absolute subgroup share gap", _max_abs_share_gap),
+                      "Largest absolute subgroup share gap", _max_abs_share_gap,
+                      "a model trained on it sees this group more or less often than in reality."),
         ThresholdSpec("min_subgroup_count", "min", "subgroup_gaps",
-                      "Smallest synthetic subgroup count", _min_subgroup_count),
+                      "Smallest synthetic subgroup count", _min_subgroup_count,
+                      "too few rows make this group's statistics, and models, unreliable."),
         ThresholdSpec("min_column_fidelity", "min", "fidelity",
-                      "Lowest column fidelity score", _min_column_fidelity),
+                      "Lowest column fidelity score", _min_column_fidelity,
+                      "analyses of this column on synthetic data do not carry over to real data."),
         ThresholdSpec("max_drifted_share", "max", "dataset_drift",
-                      "Largest share of drifted columns in a time window", _max_drifted_share),
+                      "Largest share of drifted columns in a time window", _max_drifted_share,
+                      "the data of this period differs from the reference; conclusions may be stale."),
     )
 }
 

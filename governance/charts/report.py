@@ -1,0 +1,108 @@
+"""Figures of the exported summary: pure functions from audit tables to plotly figures (no streamlit)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from governance.charts.style import (
+    BAD_COLOR,
+    GAP_SCALE,
+    GOOD_COLOR,
+    REAL_COLOR,
+    SYNTHETIC_COLOR,
+    apply_style,
+)
+
+FOUR_FIFTHS = 0.8
+
+
+def _label(group: object) -> str:
+    return " & ".join(str(group).split("&"))
+
+
+def gap_figure(gaps: pd.DataFrame, *, top: int = 20) -> go.Figure:
+    """The subgroups with the largest share gaps (synthetic - real, points) with their 95% intervals."""
+    rows = gaps.reindex(gaps["gap"].abs().sort_values(ascending=False).index).head(top)
+    rows = rows.iloc[::-1]
+    gap = 100 * rows["gap"]
+    fig = go.Figure(go.Bar(
+        x=gap, y=[_label(g) for g in rows["group"]], orientation="h",
+        marker={"color": gap, "colorscale": GAP_SCALE, "cmid": 0},
+        error_x={"type": "data", "symmetric": False,
+                 "array": 100 * (rows["ci_high"] - rows["gap"]),
+                 "arrayminus": 100 * (rows["gap"] - rows["ci_low"])},
+        customdata=list(zip(100 * rows["real_share"], 100 * rows["synthetic_share"], strict=True)),
+        hovertemplate="%{y}<br>gap %{x:.2f} pp<br>real %{customdata[0]:.2f}%"
+                      "<br>synthetic %{customdata[1]:.2f}%<extra></extra>",
+    ))
+    fig.add_vline(x=0, line_color="black", line_width=1)
+    fig.update_xaxes(title="synthetic share - real share (percentage points)")
+    fig.update_yaxes(automargin=True)
+    return apply_style(fig, title=f"Largest subgroup share gaps (top {len(rows)})",
+                       height=max(360, 28 * len(rows) + 140))
+
+
+def impact_figure(impact: pd.DataFrame, *, top: int = 20) -> go.Figure:
+    """Disparate impact ratio per group, real beside synthetic, with the four-fifths line."""
+    non_ref = impact[impact["group"] != impact["reference_group"]]
+    real = non_ref[non_ref["dataset"] == "real"].set_index(["attribute", "group"])["ratio"]
+    synth = non_ref[non_ref["dataset"] == "synthetic"].set_index(["attribute", "group"])["ratio"]
+    both = pd.DataFrame({"real": real, "synthetic": synth})
+    both = both.reindex((both["synthetic"] - both["real"]).abs().sort_values(ascending=False).index)
+    both = both.head(top).iloc[::-1]
+    labels = [f"{_label(a)}: {_label(g)}" for a, g in both.index]
+    fig = go.Figure()
+    for side, color in (("real", REAL_COLOR), ("synthetic", SYNTHETIC_COLOR)):
+        fig.add_trace(go.Bar(x=both[side], y=labels, orientation="h", name=side,
+                             marker_color=color,
+                             hovertemplate="%{y}<br>" + side + " ratio %{x:.2f}<extra></extra>"))
+    fig.add_vline(x=FOUR_FIFTHS, line_dash="dash", line_color=BAD_COLOR,
+                  annotation_text="four-fifths (0.8)")
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="selection rate / reference group's rate")
+    fig.update_yaxes(automargin=True)
+    return apply_style(fig, title="Disparate impact, real vs synthetic (largest changes)",
+                       height=max(380, 36 * len(both) + 160))
+
+
+def fidelity_figure(fidelity: pd.DataFrame) -> go.Figure:
+    """Overall fidelity score (1 - KS or TV distance) of each column, worst first."""
+    overall = fidelity[fidelity["attribute"].isna()].dropna(subset=["score"])
+    overall = overall.sort_values("score", ascending=False)
+    colors = [GOOD_COLOR if s >= 0.9 else BAD_COLOR for s in overall["score"]]
+    fig = go.Figure(go.Bar(
+        x=overall["score"], y=[str(c) for c in overall["column"]], orientation="h",
+        marker_color=colors, customdata=overall["metric"].str.upper(),
+        hovertemplate="%{y}<br>score %{x:.3f} (%{customdata} complement)<extra></extra>"))
+    fig.update_xaxes(title="fidelity score (1 = same distribution)", range=[0, 1])
+    fig.update_yaxes(automargin=True)
+    return apply_style(fig, title="Column fidelity, real vs synthetic",
+                       height=max(360, 26 * len(overall) + 140))
+
+
+def drift_figure(drift: pd.DataFrame) -> go.Figure:
+    """Which column drifted in which window (1 = drift detected) against the reference."""
+    table = drift.pivot_table(index="column", columns="window", values="drift_detected",
+                              aggfunc="max", sort=False).astype(float)
+    fig = go.Figure(go.Heatmap(
+        z=table.to_numpy(), x=[str(w) for w in table.columns], y=[str(c) for c in table.index],
+        colorscale=[[0, "#f0f0f0"], [1, BAD_COLOR]], zmin=0, zmax=1, showscale=False,
+        hovertemplate="%{y}<br>window %{x}<br>drift %{z}<extra></extra>"))
+    fig.update_xaxes(title="window start")
+    fig.update_yaxes(automargin=True)
+    return apply_style(fig, title="Drift per column and time window (red = drift detected)",
+                       height=max(360, 26 * len(table) + 160))
+
+
+def dataset_drift_figure(dataset_drift: pd.DataFrame, *, threshold: float = 0.5) -> go.Figure:
+    """Share of drifted columns per window, with the dataset-drift line."""
+    fig = go.Figure(go.Scatter(
+        x=[str(w) for w in dataset_drift["window"]], y=dataset_drift["drifted_share"],
+        mode="lines+markers", line_color=REAL_COLOR,
+        hovertemplate="%{x}<br>%{y:.0%} of columns drifted<extra></extra>"))
+    fig.add_hline(y=threshold, line_dash="dash", line_color=BAD_COLOR,
+                  annotation_text="dataset drift")
+    fig.update_yaxes(title="share of drifted columns", range=[0, 1], tickformat=".0%")
+    fig.update_xaxes(title="window start")
+    return apply_style(fig, title="Share of drifted columns over time", height=380)

@@ -1,0 +1,195 @@
+"""A single self-contained HTML summary: interactive offline charts, every user-supplied string escaped."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from governance.audit import AuditReport
+from governance.charts import report as charts
+from governance.export_markdown import fmt, notes_by_finding, verdict
+
+TOP_ROWS = 20
+SEVERITY_COLORS = {"critical": "#7b1010", "high": "#c62828", "medium": "#e07b00", "low": "#7f7f7f"}
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;
+color:#1b1b1b;padding:0 1rem;line-height:1.45}
+h1{font-size:1.7rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.92rem}
+th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f6f8}.sev{color:#fff;border-radius:4px;padding:.1rem .45rem;font-weight:600}
+.verdict{font-size:1.15rem;font-weight:700;padding:.6rem .9rem;border-radius:6px;display:inline-block}
+.pass{background:#e8f5e9;color:#1b5e20}.fail{background:#ffebee;color:#b71c1c}.none{background:#eef}
+.chart{min-height:360px;margin:1rem 0}.muted{color:#666}code{word-break:break-all}
+"""
+
+
+def esc(value: object) -> str:
+    """Text escaped for HTML content and attribute values."""
+    return html.escape(str(value), quote=True)
+
+
+def script_json(data: object) -> str:
+    """JSON safe inside a <script> element: no '<', '>', '&' or line separators survive literally."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str], *, raw_cols: Sequence[int] = ()) -> str:
+    """An HTML table; every cell escaped except columns in `raw_cols` (markup we built ourselves)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c if i in raw_cols else esc(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def report_figures(report: AuditReport) -> list[tuple[str, str, go.Figure]]:
+    """(id, caption, figure) for every chart the report's tables allow."""
+    out = []
+    if report.subgroup_gaps is not None and not report.subgroup_gaps.empty:
+        out.append(("gaps", "Share of each subgroup in the synthetic minus the real data, in percentage "
+                    "points, with 95% intervals: bars left of zero are under-represented groups.",
+                    charts.gap_figure(report.subgroup_gaps)))
+    if report.disparate_impact is not None and not report.disparate_impact.empty:
+        out.append(("impact", "Each group's selection rate relative to its reference group, real beside "
+                    "synthetic; under the dashed 0.8 line the four-fifths rule fails.",
+                    charts.impact_figure(report.disparate_impact)))
+    if report.fidelity is not None and not report.fidelity.empty:
+        out.append(("fidelity", "How closely each synthetic column follows the real one (1 - KS or "
+                    "total variation distance); red bars are under 0.9.",
+                    charts.fidelity_figure(report.fidelity)))
+    if report.drift is not None and not report.drift.empty:
+        out.append(("drift", "Which column drifted in which time window against the reference.",
+                    charts.drift_figure(report.drift)))
+    if report.dataset_drift is not None and not report.dataset_drift.empty:
+        out.append(("dataset-drift", "Share of drifted columns per window; at or above the dashed line "
+                    "the whole dataset counts as drifted.",
+                    charts.dataset_drift_figure(report.dataset_drift)))
+    return out
+
+
+def _findings(report: AuditReport) -> str:
+    if not report.findings:
+        return "<p>No finding: the synthetic data matches the real data on every check run.</p>"
+    notes = notes_by_finding(report)
+    rows = []
+    for f in report.findings:
+        badge = f'<span class="sev" style="background:{SEVERITY_COLORS[f.severity]}">{esc(f.severity)}</span>'
+        answered = "; ".join(f"{n.status}: {n.action} ({n.owner or 'no owner'})" for n in notes.get(f.code, []))
+        rows.append((badge, f.sentence, answered or "no note yet", f.code))
+    return table(rows, ["severity", "finding", "mitigation", "code"], raw_cols=(0,))
+
+
+def _sections(report: AuditReport) -> list[str]:
+    out = []
+    if report.policy is not None:
+        rows = [("pass" if c.passed else "FAIL" if c.passed is False else "n/a", c.name, fmt(c.value),
+                 fmt(c.threshold), c.explanation) for c in report.policy.checks]
+        out.append("<h2 id='policy'>Policy checks</h2>"
+                   + table(rows, ["result", "check", "value", "threshold", "explanation"]))
+    out.append("<h2 id='findings'>Findings</h2>" + _findings(report))
+    note_rows = [(n.finding_code or "(free note)", n.action, n.owner, n.status, n.rationale, n.updated)
+                 for n in report.notes]
+    out.append("<h2 id='notes'>Mitigation notes</h2>" + (
+        table(note_rows, ["finding", "action", "owner", "status", "rationale", "updated"])
+        if note_rows else "<p class='muted'>No mitigation note yet.</p>"))
+    return out
+
+
+def _chart_blocks(figures: list[tuple[str, str, go.Figure]], nonce: str) -> str:
+    blocks = []
+    for fid, caption, fig in figures:
+        payload = script_json(json.loads(fig.to_json()))
+        blocks.append(
+            f"<div class='chart' id='chart-{fid}'></div><p class='muted'>{esc(caption)}</p>"
+            f"<script type='application/json' id='chart-{fid}-data' nonce='{nonce}'>{payload}</script>")
+    return "\n".join(blocks)
+
+
+def _tables(report: AuditReport) -> str:
+    out = []
+    gaps = report.subgroup_gaps
+    if gaps is not None and not gaps.empty:
+        top = gaps.reindex(gaps["gap"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
+        out.append(f"<h3>Largest subgroup share gaps (top {len(top)} of {len(gaps)})</h3>" + table(
+            [(r.group, f"{r.real_count:,}", f"{r.synthetic_count:,}", f"{100 * r.real_share:.2f}%",
+              f"{100 * r.synthetic_share:.2f}%", f"{100 * r.gap:+.2f}",
+              f"{100 * r.ci_low:+.2f} to {100 * r.ci_high:+.2f}", r.missing_side or "")
+             for r in top.itertuples(index=False)],
+            ["group", "real rows", "synthetic rows", "real share", "synthetic share", "gap (pp)",
+             "95% CI (pp)", "missing on"]))
+    change = report.impact_change
+    if change is not None and not change.empty:
+        top = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
+        out.append("<h3>Disparate impact, real vs synthetic (largest changes)</h3>" + table(
+            [(r.attribute, r.group, fmt(r.real_ratio), fmt(r.synthetic_ratio), fmt(r.change))
+             for r in top.itertuples(index=False)],
+            ["attribute", "group", "real ratio", "synthetic ratio", "change"]))
+    if report.utility is not None and not report.utility.empty:
+        overall = report.utility[report.utility["attribute"] == "(all)"]
+        out.append("<h3>Train on synthetic, test on real</h3>" + table(
+            [(r.model, r.trained_on, r.metric, fmt(r.value)) for r in overall.itertuples(index=False)],
+            ["model", "trained on", "metric", "value"]))
+    return "\n".join(out)
+
+
+def to_html(report: AuditReport) -> str:
+    """The summary as one HTML document that works offline (plotly.js inlined once)."""
+    real, synth = report.inputs["real"], report.inputs["synthetic"]
+    figures = report_figures(report)
+    # The nonce only has to differ from anything an attacker could guess in advance; a digest of
+    # the report's inputs and time keeps the same report byte-identical across exports.
+    nonce = hashlib.sha256(f"{report.created_at}{real['sha256']}{synth['sha256']}".encode()).hexdigest()[:24]
+    csp = (f"default-src 'none'; script-src 'nonce-{nonce}' 'unsafe-eval'; "
+           "style-src 'unsafe-inline'; img-src data: blob:; font-src data:")
+    state = "none" if report.policy is None else ("pass" if report.policy.passed else "fail")
+    inputs = table([(side, info["path"], f"{info['rows']:,}", info["columns"], info["sha256"])
+                    for side, info in report.inputs.items()],
+                   ["side", "file", "rows", "columns", "sha256"])
+    roles = table([(k, ", ".join(v) if isinstance(v, list) else fmt(v))
+                   for k, v in report.roles.to_dict().items()], ["role", "column(s)"])
+    parts = table([(p.part, p.status, p.message, f"{p.seconds:.2f} s") for p in report.parts],
+                  ["part", "status", "detail", "time"])
+    lineage = esc(json.dumps(report.lineage, indent=2, ensure_ascii=False, default=str))
+    plotly_js = "" if not figures else f"<script nonce='{nonce}'>{get_plotlyjs()}</script>"
+    draw = "" if not figures else f"""<script nonce='{nonce}'>
+document.querySelectorAll('div.chart').forEach(function (el) {{
+  var fig = JSON.parse(document.getElementById(el.id + '-data').textContent);
+  Plotly.newPlot(el, fig.data, fig.layout, {{responsive: true, displaylogo: false}});
+}});
+</script>"""
+    title = f"FairSynth audit: {esc(real['path'])} vs {esc(synth['path'])}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>{CSS}</style></head>
+<body>
+<h1>{title}</h1>
+<p class="muted">Created {esc(report.created_at)} &middot; FairSynth {esc(report.lineage.get('fairsynth_version'))}
+&middot; {len(report.findings)} finding(s)</p>
+<p class="verdict {state}">{esc(verdict(report))}</p>
+{''.join(_sections(report))}
+<h2 id="charts">Charts</h2>
+{_chart_blocks(figures, nonce) if figures else "<p class='muted'>No chart: no table to draw.</p>"}
+<h2 id="tables">Tables</h2>
+{_tables(report)}
+<h2 id="inputs">Inputs and roles</h2>
+{inputs}{roles}
+<h2 id="parts">Audit parts</h2>
+{parts}
+<h2 id="lineage">Lineage</h2>
+<pre><code>{lineage}</code></pre>
+{plotly_js}
+{draw}
+</body></html>
+"""

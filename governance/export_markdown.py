@@ -1,0 +1,141 @@
+"""Markdown summary of an AuditReport: verdict, findings with their notes, policy, tables, lineage."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from governance.audit import AuditReport
+
+TOP_ROWS = 20
+# Markdown syntax characters escaped in user text (after html.escape, since renderers allow raw HTML).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def md(text: object) -> str:
+    """User-supplied text made inert in Markdown: HTML escaped, syntax characters backslashed, one line."""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def md_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A pipe table; every cell escaped."""
+    lines = ["| " + " | ".join(md(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def fmt(value: object, digits: int = 3) -> str:
+    """A number to a few significant digits; missing as a dash."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def verdict(report: AuditReport) -> str:
+    """One line: the policy verdict, or that no policy was given."""
+    if report.policy is None:
+        return "No policy given: findings only."
+    failed = len(report.policy.failed)
+    return "Policy PASSED." if report.policy.passed else f"Policy FAILED ({failed} check(s) failed)."
+
+
+def notes_by_finding(report: AuditReport) -> dict[str | None, list]:
+    """Notes grouped by the finding they answer (None = free notes)."""
+    out: dict[str | None, list] = {}
+    for note in report.notes:
+        out.setdefault(note.finding_code, []).append(note)
+    return out
+
+
+def to_markdown(report: AuditReport) -> str:
+    """The summary as Markdown text."""
+    real, synth = report.inputs["real"], report.inputs["synthetic"]
+    parts = [
+        f"# FairSynth audit: {md(real['path'])} vs {md(synth['path'])}",
+        f"Created {md(report.created_at)}. **{verdict(report)}** "
+        f"{len(report.findings)} finding(s).",
+        "## Inputs",
+        md_table([(side, info["path"], f"{info['rows']:,}", info["columns"], info["sha256"])
+                  for side, info in report.inputs.items()],
+                 ["side", "file", "rows", "columns", "sha256"]),
+        "## Roles",
+        md_table([(k, ", ".join(v) if isinstance(v, list) else fmt(v))
+                  for k, v in report.roles.to_dict().items()], ["role", "column(s)"]),
+    ]
+    if report.policy is not None:
+        parts += ["## Policy", md_table(
+            [("pass" if c.passed else "FAIL" if c.passed is False else "n/a", c.name,
+              fmt(c.value), fmt(c.threshold), c.explanation) for c in report.policy.checks],
+            ["result", "check", "value", "threshold", "explanation"])]
+    notes = notes_by_finding(report)
+    parts.append("## Findings")
+    if report.findings:
+        parts.append(md_table(
+            [(f.severity, f.sentence, "; ".join(f"{n.status}: {n.action}" for n in notes.get(f.code, []))
+              or "no note", f.code) for f in report.findings],
+            ["severity", "finding", "mitigation", "code"]))
+    else:
+        parts.append("No finding: the synthetic data matches the real data on every check run.")
+    parts.append("## Mitigation notes")
+    if report.notes:
+        parts.append(md_table(
+            [(n.finding_code or "(free note)", n.action, n.owner, n.status, n.rationale, n.updated)
+             for n in report.notes],
+            ["finding", "action", "owner", "status", "rationale", "updated"]))
+    else:
+        parts.append("No mitigation note yet.")
+    parts += _tables(report)
+    parts += ["## Audit parts", md_table(
+        [(p.part, p.status, p.message, f"{p.seconds:.2f} s") for p in report.parts],
+        ["part", "status", "detail", "time"])]
+    lineage = report.lineage
+    parts += ["## Lineage", md_table(
+        [("FairSynth", fmt(lineage.get("fairsynth_version"))),
+         ("Python", fmt(lineage.get("python_version")))]
+        + [(name, fmt(v)) for name, v in lineage.get("packages", {}).items()]
+        + ([("generator seed", fmt(lineage["generator"]["seed"]))] if lineage.get("generator") else []),
+        ["software", "version"])]
+    return "\n\n".join(parts) + "\n"
+
+
+def _tables(report: AuditReport) -> list[str]:
+    out = []
+    gaps = report.subgroup_gaps
+    if gaps is not None and not gaps.empty:
+        top = gaps.reindex(gaps["gap"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
+        out += [f"## Largest subgroup share gaps (top {len(top)} of {len(gaps)})", md_table(
+            [(r.group, f"{r.real_count:,}", f"{r.synthetic_count:,}", f"{100 * r.real_share:.2f}%",
+              f"{100 * r.synthetic_share:.2f}%", f"{100 * r.gap:+.2f}",
+              f"{100 * r.ci_low:+.2f} to {100 * r.ci_high:+.2f}", fmt(bool(r.small)))
+             for r in top.itertuples(index=False)],
+            ["group", "real rows", "synthetic rows", "real share", "synthetic share", "gap (pp)",
+             "95% CI (pp)", "small"])]
+    change = report.impact_change
+    if change is not None and not change.empty:
+        top = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
+        out += [f"## Disparate impact, real vs synthetic (top {len(top)} changes)", md_table(
+            [(r.attribute, r.group, fmt(r.real_ratio), fmt(r.synthetic_ratio), fmt(r.change))
+             for r in top.itertuples(index=False)],
+            ["attribute", "group", "real ratio", "synthetic ratio", "change"])]
+    fid = report.fidelity
+    if fid is not None and not fid.empty:
+        overall = fid[fid["attribute"].isna()].sort_values("score")
+        out += ["## Column fidelity", md_table(
+            [(r.column, r.metric, fmt(r.distance), fmt(r.score)) for r in overall.itertuples(index=False)],
+            ["column", "metric", "distance", "score"])]
+    dd = report.dataset_drift
+    if dd is not None and not dd.empty:
+        out += ["## Drift over time", md_table(
+            [(r.window, r.n_drifted, r.n_columns, f"{100 * r.drifted_share:.0f}%", fmt(bool(r.dataset_drift)))
+             for r in dd.itertuples(index=False)],
+            ["window", "drifted columns", "columns", "share", "dataset drift"])]
+    return out
