@@ -1,0 +1,112 @@
+"""Fairness page: does the synthetic data keep, hide or invent disparate impact?"""
+
+import streamlit as st
+
+from fairness.impact import (
+    change_from_impact,
+    disparate_impact,
+    error_rate_parity,
+    group_metrics,
+    impact_summary,
+)
+from fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
+from governance.charts.fairness import impact_forest, tstr_bars
+from governance.errors import FairSynthError
+from ui.cache import cached_call
+from ui.state import require_pair
+
+pair = require_pair()
+roles = pair.roles
+st.title("Fairness")
+st.caption(f"Selection rate of **{roles.target} = {roles.favorable}** per protected group, and its "
+           "ratio to a reference group (disparate impact), in the real and the synthetic data.")
+
+intersections = st.toggle("Include intersections (e.g. race & sex)", value=True, key="fair_inter")
+reference: dict[str, str] = {}
+with st.expander("Reference groups (default: the real data's highest-rate group)"):
+    for attribute in roles.protected:
+        values = sorted(pair.real[attribute].dropna().astype(str).unique().tolist())
+        pick = st.selectbox(attribute, ["(highest rate)", *values], key=f"fair_ref_{attribute}")
+        if pick != "(highest rate)":
+            reference[attribute] = pick
+
+try:
+    impact = cached_call(disparate_impact, pair, reference=reference or None,
+                         intersections=intersections)
+except FairSynthError as exc:
+    st.error(str(exc))
+    st.stop()
+
+summary = impact_summary(impact)
+for attribute in roles.protected:
+    rows = summary[summary["attribute"] == attribute].set_index("dataset")
+    if "real" not in rows.index or rows.loc["real", "worst_group"] is None:
+        continue
+    real, synth = rows.loc["real"], rows.loc["synthetic"] if "synthetic" in rows.index else None
+    verdict = "passes" if real["passes_four_fifths"] else "fails"
+    text = (f"**{attribute}** — real data: {real['worst_group']}'s selection rate is "
+            f"**{real['min_ratio']:.2f}** of {real['reference_group']}'s ({verdict} the "
+            "four-fifths rule)")
+    if synth is not None and synth["worst_group"] is not None:
+        text += (f"; synthetic data: lowest ratio **{synth['min_ratio']:.2f}** "
+                 f"({synth['worst_group']}).")
+    (st.success if real["passes_four_fifths"] else st.warning)(text)
+
+st.plotly_chart(impact_forest(impact, title="Disparate impact ratio, real vs synthetic"))
+st.caption("Each point is a group's selection rate divided by its reference group's, with a 95% "
+           "interval (Katz log method); dashed lines mark the four-fifths band 0.8 to 1.25.")
+
+for reason in impact["undefined_reason"].dropna().unique():
+    st.info(f"Undefined ratios: {reason}.")
+
+with st.expander("Disparate impact table"):
+    change = change_from_impact(impact)
+    st.dataframe(change.sort_values("change", key=abs, ascending=False), hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f")
+                                for c in ("real_ratio", "synthetic_ratio", "change")})
+    st.dataframe(impact, hide_index=True)
+
+if roles.prediction:
+    st.subheader(f"Prediction '{roles.prediction}' by group")
+    try:
+        metrics = cached_call(group_metrics, pair, intersections=intersections)
+        parity = cached_call(error_rate_parity, pair, intersections=intersections)
+    except FairSynthError as exc:
+        st.error(str(exc))
+    else:
+        st.caption("MetricFrame-style table: selection rate, true/false positive and false "
+                   "negative rates and accuracy per group, with the favourable value as positive.")
+        table = metrics.pivot_table(index=["dataset", "attribute", "group"], columns="metric",
+                                    values="value", sort=False).reset_index()
+        st.dataframe(table, hide_index=True)
+        st.caption("Demographic parity and equalized odds between groups (fairlearn definitions).")
+        st.dataframe(parity, hide_index=True)
+else:
+    st.caption("No prediction column is set, so error-rate metrics (TPR, FPR) are not shown.")
+
+st.subheader("Train on synthetic, test on real")
+st.caption("Trains each model on the synthetic data and on a real training split, then scores "
+           "both on the same held-out real rows, per group.")
+models = st.multiselect("Models", list(MODELS), default=list(MODELS), key="fair_models")
+run_key = f"tstr_ran_{pair.content_hash}"
+if st.button("Train and compare", key="fair_tstr", disabled=not models):
+    st.session_state[run_key] = list(models)
+if st.session_state.get(run_key):
+    try:
+        with st.spinner("Training models..."):
+            result = cached_call(tstr, pair, models=st.session_state[run_key])
+    except FairSynthError as exc:
+        st.error(str(exc))
+    else:
+        c1, c2, c3 = st.columns(3)
+        model = c1.selectbox("Model", sorted(result["model"].unique()), key="fair_tstr_model")
+        attributes = [a for a in result["attribute"].unique() if a != OVERALL]
+        attribute = c2.selectbox("Attribute", attributes, key="fair_tstr_attr")
+        metric = c3.selectbox("Metric", ["selection_rate", "accuracy", "tpr", "fpr"],
+                              key="fair_tstr_metric")
+        st.plotly_chart(tstr_bars(result, model=model, attribute=attribute, metric=metric,
+                                  title=f"{metric} by {attribute} ({model})"))
+        st.caption(f"{metric} of each {attribute} group on real held-out rows, for the model "
+                   "trained on real data and the one trained on synthetic data.")
+        st.dataframe(tstr_gaps(result), hide_index=True)
+        st.caption("Disparity across groups (max - min, min / max; groups under 30 rows left out).")
