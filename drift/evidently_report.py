@@ -8,6 +8,7 @@ import pandas as pd
 
 from drift.counts import column_kind
 from drift.stats import STAT_TESTS
+from governance.data import DatasetPair
 from governance.errors import InvalidInputError
 
 DECISION_COLUMNS = ["column", "method", "drift_detected", "score"]
@@ -76,3 +77,14 @@ def evidently_drift_decisions(
             drifted = spec.drifted(score, score, float(config["threshold"]))
         rows.append((config["column"], name, drifted, score))
     return pd.DataFrame(rows, columns=DECISION_COLUMNS)
+
+
+def evidently_window_html(pair: DatasetPair, *, window: str, freq: str | None = "M",
+                          n_windows: int | None = None, reference: str = "first",
+                          reference_window: str | None = None, min_rows: int = 30) -> str:
+    """evidently's report for one window of `drift_over_time` (same reference), over the analysis columns."""
+    from drift.timeline import window_frames
+
+    ref, cur = window_frames(pair, window=window, freq=freq, n_windows=n_windows, reference=reference,
+                             reference_window=reference_window, min_rows=min_rows)
+    return evidently_drift_html(ref, cur, columns=pair.analysis_columns)

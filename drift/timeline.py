@@ -90,7 +90,7 @@ def drift_over_time(
     -------
     DataFrame with columns window (ISO date of the window start), reference, column, test,
     statistic, p_value, threshold, drift_detected. `attrs["unparseable"]` counts rows whose
-    time is not a date (they are in no window).
+    time is not a date (they are in no window); `attrs["small_windows"]` the windows under min_rows.
     """
     if reference not in REFERENCES:
         raise InvalidInputError(f"Unknown reference '{reference}'. Available: {', '.join(REFERENCES)}.")
@@ -113,8 +113,10 @@ def drift_over_time(
     labels = [iso_start(s) for s in win.starts]
     out.insert(0, "window", [labels[b] for b in out.pop("block")])
     out = out.astype({"statistic": float, "p_value": float, "threshold": float, "drift_detected": bool})
+    out = out[TIMELINE_COLUMNS]
     out.attrs["unparseable"] = win.unparseable
-    return out[TIMELINE_COLUMNS]
+    out.attrs["small_windows"] = int(win.table["small"].sum())
+    return out
 
 
 def dataset_drift(
@@ -170,3 +172,31 @@ def _encode(pair: DatasetPair, column: str, *, with_synthetic: bool) -> tuple[En
     if with_synthetic:
         return encode_pair(pair.real[column], pair.synthetic[column])
     return encode_column(pair.real[column]), len(pair.real)
+
+
+def window_starts(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,
+                  min_rows: int = 30) -> list[str]:
+    """ISO start of every real window with rows, in time order (for pickers)."""
+    win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
+    return [iso_start(s) for s in win.starts]
+
+
+def window_frames(
+    pair: DatasetPair,
+    *,
+    window: str,
+    freq: Freq | None = "M",
+    n_windows: int | None = None,
+    reference: Reference = "first",
+    reference_window: str | None = None,
+    min_rows: int = 30,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (reference, current) tables that `drift_over_time` compares for one window."""
+    win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
+    current = resolve_window(win, window)
+    plan = {block: ref for block, ref, _ in _reference_plan(win, reference, reference_window)}
+    if current not in plan:
+        raise InvalidInputError(f"Window {window} has no previous window to compare with.")
+    ref = plan[current]
+    reference_frame = pair.synthetic if ref is None else pair.real[win.block_ids == ref]
+    return reference_frame, pair.real[win.block_ids == current]

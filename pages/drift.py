@@ -1,0 +1,129 @@
+"""Drift page: when and where the real population moved away from a reference, and how stale the synthetic data is."""
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from drift import (
+    NoTimeRoleError,
+    dataset_drift,
+    drift_over_time,
+    impact_over_time,
+    staleness_summary,
+    subgroups_over_time,
+)
+from drift.evidently_report import evidently_window_html
+from drift.timeline import window_starts
+from governance.charts.drift import dataset_drift_bars, drift_heatmap, impact_lines, share_lines
+from governance.errors import FairSynthError
+from ui.cache import cached_call
+from ui.state import require_pair
+
+FREQS = {"Month": "M", "Quarter": "Q", "Week": "W", "Year": "Y", "Day": "D"}
+REFERENCES = {
+    "First window": "first",
+    "A window I choose": "window",
+    "Previous window (rolling)": "previous",
+    "Synthetic data": "synthetic",
+}
+
+pair = require_pair()
+roles = pair.roles
+st.title("Drift over time")
+
+if not roles.time:
+    st.warning(str(NoTimeRoleError()))
+    st.info("On the **Data** page, mark a date column (e.g. a screening or application date) "
+            "as the time role; this page then buckets the real data by it.")
+    st.stop()
+
+st.caption(f"The real data is split into windows by **{roles.time}**; each window's columns are "
+           "tested against a reference with the tests evidently's DataDriftPreset chooses.")
+
+left, middle, right, last = st.columns([1, 1.4, 1, 1])
+freq_name = left.selectbox("Window", list(FREQS), key="drift_freq")
+freq = FREQS[freq_name]
+reference_name = middle.selectbox("Compare each window with", list(REFERENCES), key="drift_reference")
+reference = REFERENCES[reference_name]
+min_rows = last.number_input("Minimum rows per window", min_value=1, value=30, step=10,
+                             key="drift_min_rows")
+options = {"freq": freq, "min_rows": int(min_rows)}
+
+try:
+    windows = cached_call(window_starts, pair, **options)
+    reference_window = None
+    if reference == "window":
+        reference_window = right.selectbox("Reference window", windows, key="drift_ref_window")
+    drift = cached_call(drift_over_time, pair, reference=reference, reference_window=reference_window,
+                        **options)
+    summary = cached_call(staleness_summary, pair, **options)
+except FairSynthError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader("What changed")
+st.markdown("\n".join(f"- {sentence}" for sentence in summary))
+
+if drift.empty:
+    st.info("There is only one window, so there is nothing to compare it with. Pick a shorter window.")
+    st.stop()
+
+per_window = dataset_drift(drift)
+st.plotly_chart(drift_heatmap(drift, title=f"Drift per {freq_name.lower()} and column "
+                                            f"({drift['reference'].iloc[0]})"))
+st.caption("Each cell is one column in one window: colour is the drift score divided by its test's "
+           "threshold (1 = the threshold; p-values on a log scale), and a cross marks detected drift.")
+st.plotly_chart(dataset_drift_bars(per_window))
+st.caption("Share of columns that drifted in each window; red bars reach evidently's dataset-drift "
+           "share of 50%.")
+
+small = drift.attrs.get("small_windows", 0)
+if small:
+    st.info(f"{small} window(s) have fewer than {int(min_rows)} rows; their tests have little power.")
+
+if roles.protected:
+    st.subheader("Protected groups over time")
+    try:
+        shares = cached_call(subgroups_over_time, pair, **options)
+    except FairSynthError as exc:
+        st.error(str(exc))
+        shares = None
+    if shares is not None:
+        for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
+            with tab:
+                st.plotly_chart(share_lines(shares, attribute), key=f"drift_share_{attribute}")
+                st.caption(f"Share of each {attribute} group in every real window (solid) and in the "
+                           "whole synthetic table (dashed, same colour).")
+
+    if roles.target and roles.favorable is not None:
+        st.subheader("Disparate impact over time")
+        try:
+            impact = cached_call(impact_over_time, pair, **options)
+        except FairSynthError as exc:
+            st.error(str(exc))
+            impact = None
+        if impact is not None:
+            for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
+                with tab:
+                    st.plotly_chart(impact_lines(impact, attribute), key=f"drift_impact_{attribute}")
+                    st.caption(f"Selection rate of {roles.target} = {roles.favorable} for each {attribute} "
+                               "group divided by the reference group's, per window, with 95% intervals; "
+                               "the shaded band is below the four-fifths rule (0.8), dashed lines are the "
+                               "synthetic data.")
+
+with st.expander("Drift results as a table"):
+    st.dataframe(drift, hide_index=True)
+
+with st.expander("evidently's data drift report for one window"):
+    choices = list(dict.fromkeys(drift["window"]))
+    chosen = st.selectbox("Window", choices, index=len(choices) - 1, key="drift_ev_window")
+    st.caption("evidently 0.7's own report (DataDriftPreset) on the same reference and window; it takes "
+               "a few seconds to build.")
+    if st.toggle("Build evidently's report", key="drift_ev_show"):
+        try:
+            with st.spinner("Running evidently..."):
+                html = cached_call(evidently_window_html, pair, window=chosen, reference=reference,
+                                   reference_window=reference_window, **options)
+        except FairSynthError as exc:
+            st.error(str(exc))
+        else:
+            components.html(html, height=900, scrolling=True)
