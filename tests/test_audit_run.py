@@ -1,0 +1,160 @@
+"""run_audit on the bundled samples: findings with the right numbers, skipped and failed parts, lineage."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn.metrics import demographic_parity_ratio
+from test_audit_pairs import adult_self_pair, adult_skewed_pair, compas_pair
+
+import fairness.fidelity
+from governance.audit import AuditOptions, run_audit
+from governance.data import make_pair
+from governance.errors import InvalidInputError
+from governance.loading import load_table
+from governance.policy import parse_policy
+from governance.samples import COMPAS_ROLES, SAMPLE_DIR
+
+NUMBER = r"([-+]?[0-9]+(?:\.[0-9]+)?)"
+
+
+@pytest.fixture(scope="module")
+def skewed_report(adult_real):
+    return run_audit(adult_skewed_pair(adult_real))
+
+
+@pytest.fixture(scope="module")
+def compas_report(compas_real):
+    return run_audit(compas_pair(compas_real))
+
+
+def test_a_dataset_against_itself_has_no_representation_finding(adult_real):
+    report = run_audit(adult_self_pair(adult_real))
+    assert np.allclose(report.subgroup_gaps["gap"], 0)
+    assert np.allclose(report.impact_change["change"].dropna(), 0)
+    # Only the real data's own disparities remain, as "kept" low findings.
+    assert {f.severity for f in report.findings} <= {"low"}
+    assert {f.kind for f in report.findings} <= {"disparate_impact"}
+    assert all("kept" in f.sentence for f in report.findings)
+    strict = parse_policy("[thresholds]\nmax_abs_share_gap = 0\nmax_disparate_impact_change = 0\n"
+                          "min_column_fidelity = 1\n")
+    assert report.with_policy(strict).passed
+
+
+def test_a_subgroup_missing_from_synthetic_is_the_most_severe_finding(skewed_report, adult_real):
+    first = skewed_report.findings[0]
+    assert first.severity == "critical"
+    assert first.code == "missing:race&sex:Other&Female"
+    n = int(((adult_real["race"] == "Other") & (adult_real["sex"] == "Female")).sum())
+    assert f"({n:,})" in first.sentence and "absent from the synthetic data" in first.sentence
+    order = ["critical", "high", "medium", "low"]
+    ranks = [order.index(f.severity) for f in skewed_report.findings]
+    assert ranks == sorted(ranks)
+
+
+def test_gap_finding_numbers_match_shares_computed_directly(skewed_report, adult_real):
+    synth = adult_skewed_pair(adult_real).synthetic
+    share = lambda f: ((f["race"] == "Black") & (f["sex"] == "Female")).mean()  # noqa: E731
+    finding = next(f for f in skewed_report.findings if f.code == "gap:race&sex:Black&Female")
+    assert finding.severity == "high"
+    pattern = (rf"{NUMBER}% of real rows, {NUMBER}% of synthetic \({NUMBER} pp, "
+               rf"95% CI {NUMBER} to {NUMBER}\)")
+    real_pct, synth_pct, gap_pp, low_pp, high_pp = map(float, re.search(pattern, finding.sentence).groups())
+    assert real_pct == pytest.approx(100 * share(adult_real), abs=0.05)
+    assert synth_pct == pytest.approx(100 * share(synth), abs=0.05)
+    assert gap_pp == pytest.approx(100 * (share(synth) - share(adult_real)), abs=0.05)
+    assert low_pp < gap_pp < high_pp < 0
+    assert finding.sentence.startswith("Black & Female: ")
+
+
+def test_hidden_disparity_finding_agrees_with_fairlearn(skewed_report, adult_real):
+    synth = adult_skewed_pair(adult_real).synthetic
+    finding = next(f for f in skewed_report.findings if f.code == "impact:sex:Female")
+    assert finding.severity == "high" and "hides a disparity" in finding.sentence
+    real_di, synth_di = (float(x) for x in re.findall(r"([0-9.]+) in (?:real|synthetic)", finding.sentence))
+    for frame, shown in ((adult_real, real_di), (synth, synth_di)):
+        favourable = (frame["income"] == ">50K").astype(int)
+        # With two groups, fairlearn's min/max ratio is Female's rate over Male's.
+        reference = demographic_parity_ratio(favourable, favourable, sensitive_features=frame["sex"])
+        assert shown == pytest.approx(reference, abs=0.005)
+    assert real_di < 0.8 <= synth_di
+
+
+def test_drift_findings_agree_with_the_drift_table(compas_report):
+    assert compas_report.status("drift").status == "ok"
+    drift = compas_report.drift
+    column_findings = [f for f in compas_report.findings if f.kind == "column_drift"]
+    assert column_findings
+    for finding in column_findings:
+        rows = drift[drift["column"] == finding.subject].sort_values("window")
+        assert rows["drift_detected"].any()
+        match = re.search(r"since (\d{4}-\d{2})", finding.sentence)
+        if match:
+            after = rows[rows["window"].str[:7] >= match.group(1)]
+            assert after["drift_detected"].all()
+    flagged = {f.subject for f in column_findings}
+    assert flagged == set(drift.loc[drift["drift_detected"], "column"])
+
+
+def test_parts_without_their_role_are_skipped_with_a_reason(compas_real):
+    roles = COMPAS_ROLES.with_changes(time=None, target=None, favorable=None, prediction=None)
+    report = run_audit(make_pair(compas_real, compas_real.copy(), roles))
+    status = {p.part: p for p in report.parts}
+    assert status["drift"].status == "skipped" and "time column" in status["drift"].message
+    assert status["disparate_impact"].status == "skipped" and "target" in status["disparate_impact"].message
+    assert status["subgroup_gaps"].status == "ok" and report.disparate_impact is None
+    policy = parse_policy("[thresholds]\nmax_drifted_share = 0.5\nmax_abs_share_gap = 0.01\n")
+    result = report.with_policy(policy).policy
+    drift_check = next(c for c in result.checks if c.name == "max_drifted_share")
+    assert drift_check.passed is None and "does not apply" in drift_check.explanation
+    assert result.passed
+
+
+def test_an_engine_error_is_recorded_and_the_rest_still_runs(adult_real, monkeypatch):
+    def broken(pair, **options):
+        raise ValueError("simulated failure")
+
+    monkeypatch.setattr(fairness.fidelity, "column_fidelity", broken)
+    report = run_audit(adult_skewed_pair(adult_real),
+                       policy=parse_policy("[thresholds]\nmin_column_fidelity = 0.9\n"))
+    assert report.errors == {"fidelity": "simulated failure"}
+    assert report.subgroup_gaps is not None and report.disparate_impact is not None
+    assert any(f.code == "error:fidelity" and f.severity == "high" for f in report.findings)
+    # A gate must not pass on a part it could not see.
+    assert report.policy.passed is False
+    assert "simulated failure" in report.policy.checks[0].explanation
+
+
+def test_options_refuse_unknown_values_and_accept_mappings(adult_real):
+    with pytest.raises(InvalidInputError, match="Available: D, W, M, Q, Y"):
+        AuditOptions(freq="X")
+    with pytest.raises(InvalidInputError, match="valid:"):
+        AuditOptions.from_dict({"min_cnt": 5})
+    options = AuditOptions(reference={"sex": "Female"}, max_order=1)
+    assert AuditOptions.from_dict(options.to_dict()) == options
+    report = run_audit(adult_self_pair(adult_real), options=options.to_dict())
+    sex = report.disparate_impact[report.disparate_impact["attribute"] == "sex"]
+    assert set(sex["reference_group"]) == {"Female"}
+    assert set(report.subgroup_gaps["attributes"].map(len)) == {1}
+
+
+def test_lineage_records_inputs_roles_versions_and_seed(compas_real):
+    real = load_table(SAMPLE_DIR / "compas.parquet")
+    pair = make_pair(real, compas_real.copy(), COMPAS_ROLES)
+    report = run_audit(pair, options={"include_drift": False},
+                       generator_settings={"rows": 100, "seed": 42})
+    lineage = report.lineage
+    digest = hashlib.sha256((SAMPLE_DIR / "compas.parquet").read_bytes()).hexdigest()
+    assert lineage["inputs"]["real"]["sha256"] == digest == report.inputs["real"]["sha256"]
+    assert lineage["inputs"]["synthetic"]["rows"] == len(compas_real)
+    assert lineage["roles"] == COMPAS_ROLES.to_dict()
+    assert lineage["packages"]["pandas"] == metadata.version("pandas") == pd.__version__
+    assert lineage["fairsynth_version"] == metadata.version("fairsynth")
+    assert lineage["generator"]["seed"] == 42
+    assert lineage["created_at"] == report.created_at
+    assert {p["part"] for p in lineage["parts"]} >= {"subgroup_gaps", "drift"}
