@@ -38,18 +38,21 @@ except FairSynthError as exc:
     st.stop()
 
 summary = impact_summary(impact)
+change = change_from_impact(impact).set_index(["attribute", "group"])
 for attribute in roles.protected:
-    rows = summary[summary["attribute"] == attribute].set_index("dataset")
-    if "real" not in rows.index or rows.loc["real", "worst_group"] is None:
+    rows = summary[(summary["attribute"] == attribute) & (summary["dataset"] == "real")]
+    if rows.empty or rows.iloc[0]["worst_group"] is None:
         continue
-    real, synth = rows.loc["real"], rows.loc["synthetic"] if "synthetic" in rows.index else None
+    real = rows.iloc[0]
     verdict = "passes" if real["passes_four_fifths"] else "fails"
     text = (f"**{attribute}** — real data: {real['worst_group']}'s selection rate is "
             f"**{real['min_ratio']:.2f}** of {real['reference_group']}'s ({verdict} the "
             "four-fifths rule)")
-    if synth is not None and synth["worst_group"] is not None:
-        text += (f"; synthetic data: lowest ratio **{synth['min_ratio']:.2f}** "
-                 f"({synth['worst_group']}).")
+    synth_ratio = change["synthetic_ratio"].get((attribute, real["worst_group"]))
+    if synth_ratio is not None and synth_ratio == synth_ratio:  # NaN when undefined
+        text += f"; synthetic data: **{synth_ratio:.2f}**."
+    else:
+        text += "; synthetic data: undefined (see below)."
     (st.success if real["passes_four_fifths"] else st.warning)(text)
 
 st.plotly_chart(impact_forest(impact, title="Disparate impact ratio, real vs synthetic"))
@@ -60,8 +63,7 @@ for reason in impact["undefined_reason"].dropna().unique():
     st.info(f"Undefined ratios: {reason}.")
 
 with st.expander("Disparate impact table"):
-    change = change_from_impact(impact)
-    st.dataframe(change.sort_values("change", key=abs, ascending=False), hide_index=True,
+    st.dataframe(change.reset_index().sort_values("change", key=abs, ascending=False), hide_index=True,
                  column_config={c: st.column_config.NumberColumn(format="%.3f")
                                 for c in ("real_ratio", "synthetic_ratio", "change")})
     st.dataframe(impact, hide_index=True)
