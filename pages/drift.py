@@ -102,6 +102,11 @@ if roles.protected:
             st.error(str(exc))
             impact = None
         if impact is not None:
+            undefined = impact[impact["undefined_reason"].notna() & impact["window"].notna()]
+            if not undefined.empty:
+                st.info(f"Disparate impact is undefined in {undefined['window'].nunique()} window(s) "
+                        f"(first: {undefined['window'].min()}), for example because "
+                        f"{undefined['undefined_reason'].iloc[0]}; those points are left out.")
             for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
                 with tab:
                     st.plotly_chart(impact_lines(impact, attribute), key=f"drift_impact_{attribute}")
