@@ -62,8 +62,10 @@ def impact_figure(impact: pd.DataFrame, *, top: int = 20) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="selection rate / reference group's rate")
     fig.update_yaxes(automargin=True)
-    return apply_style(fig, title="Disparate impact, real vs synthetic (largest changes)",
-                       height=max(380, 36 * len(both) + 160))
+    fig = apply_style(fig, title="Disparate impact, real vs synthetic (largest changes)",
+                      height=max(380, 36 * len(both) + 160))
+    # Room between the title and the legend above the plot.
+    return fig.update_layout(margin_t=110)
 
 
 def fidelity_figure(fidelity: pd.DataFrame) -> go.Figure:

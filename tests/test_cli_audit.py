@@ -1,0 +1,110 @@
+"""`fairsynth audit` end to end: files written, JSON valid, exit codes 0 / 1 / 2 with one stderr line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from test_audit_pairs import skewed_adult
+
+from governance.export import load_schema
+from governance.samples import SAMPLE_DIR
+
+ROOT = SAMPLE_DIR.parent
+FAIRSYNTH = Path(sys.executable).with_name("fairsynth")
+STRICT = "[thresholds]\nmax_abs_share_gap = 0.001\nmin_disparate_impact = 0.8\n"
+LAX = "[thresholds]\nmax_abs_share_gap = 0.9\nmin_column_fidelity = 0.1\n"
+
+
+def audit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(FAIRSYNTH), "audit", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory, adult_real, compas_real):
+    folder = tmp_path_factory.mktemp("cli")
+    skewed_adult(adult_real).to_csv(folder / "adult_synth.csv", index=False)
+    # Both COMPAS sides as CSV so the time column has the same (text) type on both.
+    compas_real.to_csv(folder / "compas_real.csv", index=False)
+    compas_real.sample(frac=1.0, random_state=5).to_csv(folder / "compas_synth.csv", index=False)
+    (folder / "strict.toml").write_text(STRICT)
+    (folder / "lax.toml").write_text(LAX)
+    (folder / "broken.toml").write_text("[thresholds\nmax_abs_share_gap = 0.1\n")
+    return folder
+
+
+ADULT = ["--real", "sample_data/adult.parquet", "--protected", "race,sex", "--target", "income"]
+
+
+def test_audit_writes_every_format_and_valid_json(files):
+    out = files / "run1"
+    out.mkdir()
+    result = audit(*ADULT, "--synthetic", str(files / "adult_synth.csv"), "--out", str(out / "r.json"),
+                   "--out", str(out / "r.md"), "--out", str(out / "r.html"), "--out", str(out / "t.zip"),
+                   "--out", str(out / "tables") + "/")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((out / "r.json").read_text())
+    jsonschema.validate(data, load_schema(), format_checker=jsonschema.FormatChecker())
+    assert data["roles"]["favorable"] == ">50K"  # guessed, as the Data page would
+    assert data["inputs"]["synthetic"]["path"].endswith("adult_synth.csv")
+    assert data["findings"][0]["severity"] == "critical" and data["policy"] is None
+    assert (out / "r.md").read_text().startswith("# FairSynth audit")
+    assert (out / "r.html").read_text().startswith("<!DOCTYPE html>")
+    assert (out / "tables" / "subgroup_gaps.csv").is_file() and (out / "t.zip").stat().st_size > 0
+
+
+def test_compas_with_time_and_prediction(files):
+    out = files / "compas.json"
+    result = audit("--real", str(files / "compas_real.csv"), "--synthetic", str(files / "compas_synth.csv"),
+                   "--protected", "race,sex", "--target", "two_year_recid", "--favorable", "0",
+                   "--prediction", "predicted_recid", "--time", "compas_screening_date", "--freq", "Q",
+                   "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, load_schema())
+    assert data["drift"] and data["group_metrics"]
+    assert len({r["window"] for r in data["drift"]}) == 8  # 2013-2014 in quarters
+
+
+def test_strict_policy_exits_1_and_names_the_failed_checks(files):
+    result = audit(*ADULT, "--synthetic", str(files / "adult_synth.csv"), "--policy",
+                   str(files / "strict.toml"), "--out", str(files / "strict.json"))
+    assert result.returncode == 1
+    failed = [line for line in result.stderr.splitlines() if "policy check failed" in line]
+    assert {line.split(": ")[2] for line in failed} == {"max_abs_share_gap", "min_disparate_impact"}
+    data = json.loads((files / "strict.json").read_text())
+    assert data["policy"]["passed"] is False  # the report is still written
+
+
+def test_lax_policy_exits_0(files):
+    result = audit(*ADULT, "--synthetic", str(files / "adult_synth.csv"), "--policy",
+                   str(files / "lax.toml"), "--out", str(files / "lax.json"))
+    assert result.returncode == 0, result.stderr
+    assert "policy passed" in result.stdout
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"--synthetic": "missing.csv"}, "missing.csv: no such file"),
+    ({"--protected": "race,gender"}, "gender"),
+    ({"--target": "salary"}, "Target column 'salary'"),
+    ({"--policy": "broken.toml"}, "not valid TOML"),
+    ({"--policy": "absent.toml"}, "no such policy file"),
+    ({"--out": "report.docx"}, "Cannot tell the export format"),
+    ({"--freq": "X"}, "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_line(files, change, message):
+    args = {"--real": "sample_data/adult.parquet", "--synthetic": str(files / "adult_synth.csv"),
+            "--protected": "race,sex", "--target": "income", "--out": "r.json"}
+    for key, value in change.items():
+        args[key] = value if key in ("--protected", "--target", "--freq") else str(files / value)
+    flat = [x for pair in args.items() for x in pair]
+    result = audit(*flat)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and not (files / "r.json").exists()
