@@ -1,0 +1,160 @@
+"""Mixed-type (Gower-like) distances: numeric scaled by the real range, categorical mismatch = 1."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MISSING = "(missing)"
+OTHER = "(other)"
+# Rarer categories share one "(other)" slot: bounds the encoded width on id-like text columns.
+MAX_CATEGORIES = 100
+# Working memory of one chunk of the distance matrix (float32).
+CHUNK_BYTES = 64 * 2**20
+THREADS = min(4, os.cpu_count() or 1)
+
+
+def is_numeric(values: pd.Series) -> bool:
+    """Numeric for distances: numbers but not booleans (those compare as categories)."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedRows:
+    """Rows ready for distances: scaled numbers (L1 part) and one-hot categories (mismatch part)."""
+
+    numeric: np.ndarray
+    onehot: np.ndarray
+    n_categorical: int
+
+    def __len__(self) -> int:
+        return len(self.numeric)
+
+
+@dataclass(frozen=True)
+class MixedEncoder:
+    """Encodes rows so that (numeric L1 + category mismatches) / column count is a Gower-like distance."""
+
+    columns: tuple[str, ...]
+    numeric: tuple[str, ...]
+    low: tuple[float, ...]
+    span: tuple[float, ...]
+    fill: tuple[float, ...]
+    # Flag columns only where the real rows have missing numbers (elsewhere a missing value takes
+    # the real median): halves the numeric work on complete data.
+    missing_flag: tuple[bool, ...]
+    categories: tuple[tuple[str, ...], ...]
+
+    def transform(self, frame: pd.DataFrame) -> EncodedRows:
+        """Numeric block scaled by the real range (plus missing flags) and one-hot block of categories."""
+        numeric = []
+        for col, low, span, fill, flag in zip(self.numeric, self.low, self.span, self.fill,
+                                              self.missing_flag, strict=True):
+            values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            missing = np.isnan(values)
+            numeric.append((np.where(missing, fill, values) - low) / span)
+            if flag:
+                # A missing value differs from any present one by a full mismatch (1), like a category.
+                numeric.append(missing.astype(float))
+        onehots = []
+        for col, cats in zip(self.categorical, self.categories, strict=True):
+            codes = pd.Categorical(category_text(frame[col]), categories=cats).codes
+            codes = np.where(codes < 0, len(cats) - 1, codes)  # unseen values -> "(other)"
+            onehot = np.zeros((len(frame), len(cats)), dtype=np.float32)
+            onehot[np.arange(len(frame)), codes] = 1.0
+            onehots.append(onehot)
+        num = (np.column_stack(numeric) if numeric else np.zeros((len(frame), 0))).astype(np.float32)
+        cat = np.hstack(onehots) if onehots else np.zeros((len(frame), 0), dtype=np.float32)
+        return EncodedRows(num, cat, len(self.categories))
+
+    @property
+    def categorical(self) -> tuple[str, ...]:
+        """Columns compared by mismatch."""
+        return tuple(c for c in self.columns if c not in self.numeric)
+
+
+def category_text(values: pd.Series) -> pd.Series:
+    """Values as text with missing values as their own category."""
+    return values.astype("string").fillna(MISSING).astype(object)
+
+
+def fit_encoder(reference: pd.DataFrame, columns: list[str]) -> MixedEncoder:
+    """Learn numeric ranges and categories from the real rows (the reference scale of every distance)."""
+    numeric = tuple(c for c in columns if is_numeric(reference[c]))
+    low, span, fill, flag = [], [], [], []
+    for col in numeric:
+        values = pd.to_numeric(reference[col], errors="coerce")
+        lo, hi = values.min(), values.max()
+        lo, hi = (0.0, 1.0) if pd.isna(lo) else (float(lo), float(hi))
+        low.append(lo)
+        span.append(hi - lo if hi > lo else 1.0)
+        fill.append(float(values.median()) if values.notna().any() else 0.0)
+        flag.append(bool(values.isna().any()))
+    categories = []
+    for col in columns:
+        if col in numeric:
+            continue
+        counts = category_text(reference[col]).value_counts()
+        kept = [str(v) for v in counts.index[:MAX_CATEGORIES] if v != OTHER]
+        categories.append(tuple(kept) + (OTHER,))
+    return MixedEncoder(tuple(columns), numeric, tuple(low), tuple(span), tuple(fill), tuple(flag),
+                        tuple(categories))
+
+
+def nearest(
+    queries: EncodedRows, candidates: EncodedRows, *, n_columns: int, k: int = 2,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (Gower-like, 0-1) and positions of the k nearest candidates of each query row.
+
+    Exact brute force in chunks of query rows: category mismatches come from one matrix
+    product (matches = one-hot dot product), numbers from absolute differences, so memory
+    stays near `chunk_bytes` per thread whatever the sizes. Chunks run on a few threads
+    (numpy releases the GIL), and the result does not depend on their number.
+    """
+    k = min(k, len(candidates))
+    n_q, n_c = len(queries), len(candidates)
+    step = max(1, chunk_bytes // max(1, n_c * 4 * 3))
+    dist_out = np.empty((n_q, k))
+    idx_out = np.empty((n_q, k), dtype=np.int64)
+    cand_cat_t = np.ascontiguousarray(candidates.onehot.T)
+
+    def run(start: int) -> None:
+        stop = min(start + step, n_q)
+        dist = np.full((stop - start, n_c), float(queries.n_categorical), dtype=np.float32)
+        if queries.n_categorical:
+            dist -= queries.onehot[start:stop] @ cand_cat_t
+        tmp = np.empty_like(dist)
+        for j in range(candidates.numeric.shape[1]):
+            np.subtract(queries.numeric[start:stop, j, None], candidates.numeric[None, :, j], out=tmp)
+            np.abs(tmp, out=tmp)
+            dist += tmp
+        if k < n_c:
+            part = np.argpartition(dist, k - 1, axis=1)[:, :k]
+        else:
+            part = np.tile(np.arange(n_c), (stop - start, 1))
+        part_d = np.take_along_axis(dist, part, axis=1)
+        # Order by distance, then by position, so ties resolve the same way on every run.
+        order = np.lexsort((part, part_d), axis=1)
+        idx_out[start:stop] = np.take_along_axis(part, order, axis=1)
+        dist_out[start:stop] = np.take_along_axis(part_d, order, axis=1)
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(run, range(0, n_q, step)))
+    # Matrix-product rounding can leave tiny epsilons on exact matches.
+    dist_out = np.where(dist_out < 1e-5, 0.0, dist_out)
+    return dist_out / max(n_columns, 1), idx_out
+
+
+def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One hash per row over the columns, equal for rows equal in value (numbers compared as floats)."""
+    normal = pd.DataFrame({
+        col: (pd.to_numeric(frame[col], errors="coerce").astype(float) if is_numeric(frame[col])
+              else category_text(frame[col]))
+        for col in columns
+    })
+    return pd.util.hash_pandas_object(normal, index=False).to_numpy()
