@@ -1,0 +1,172 @@
+"""Notes & export page: the audit's findings, a mitigation note per finding, free notes, downloads."""
+
+import streamlit as st
+
+from governance.audit import AuditOptions, run_audit
+from governance.errors import FairSynthError
+from governance.export import EXPORTS
+from governance.lineage import settings_record
+from governance.notes import (
+    STATUSES,
+    MitigationNote,
+    merge_notes,
+    new_note,
+    notes_from_json,
+    notes_to_json,
+)
+from governance.policy import parse_policy
+from ui.cache import cached_call
+from ui.state import require_pair
+
+NOTES_KEY = "notes"
+# The Generation page may record the settings that made a synthetic side, keyed by its sha256.
+SETTINGS_KEY = "generated_settings"
+SEVERITY_ICONS = {"critical": ":red-badge[critical]", "high": ":red-badge[high]",
+                  "medium": ":orange-badge[medium]", "low": ":gray-badge[low]"}
+
+pair = require_pair()
+st.title("Notes & export")
+st.caption("Every finding of the audit, what is done about it, and the summary to keep: "
+           "JSON, Markdown, a self-contained HTML page and CSV tables.")
+
+
+def current_notes() -> list[MitigationNote]:
+    """The session's notes as MitigationNote objects (dicts from older sessions are converted)."""
+    notes = st.session_state.setdefault(NOTES_KEY, [])
+    return [n if isinstance(n, MitigationNote) else MitigationNote(**n) for n in notes]
+
+
+def save_notes(notes: list[MitigationNote]) -> None:
+    st.session_state[NOTES_KEY] = list(notes)
+
+
+with st.expander("Audit options and policy"):
+    left, right = st.columns(2)
+    min_count = left.number_input("Minimum subgroup count", min_value=1, value=30, step=5,
+                                  key="notes_min_count")
+    max_order = left.selectbox("Largest intersection", [1, 2, 3], index=2, key="notes_max_order")
+    freq = right.selectbox("Drift window", ["M", "Q", "W", "Y"], key="notes_freq",
+                           help="Only used when a time column is set.")
+    include_tstr = right.toggle("Train on synthetic, test on real (slower)", key="notes_tstr")
+    policy_file = st.file_uploader("Policy TOML (optional; see policy.example.toml)", type=["toml"],
+                                   key="notes_policy")
+
+policy = None
+if policy_file is not None:
+    try:
+        policy = parse_policy(policy_file.getvalue().decode("utf-8", errors="replace"),
+                              source=policy_file.name)
+    except FairSynthError as exc:
+        st.error(str(exc))
+
+try:
+    options = AuditOptions(min_count=int(min_count), max_order=int(max_order), freq=freq,
+                           include_tstr=include_tstr)
+    settings = st.session_state.get(SETTINGS_KEY, {}).get(pair.synthetic_sha256)
+    with st.spinner("Running the audit…"):
+        base = cached_call(run_audit, pair, options=options.to_dict(),
+                           generator_settings=settings_record(settings))
+except FairSynthError as exc:
+    st.error(str(exc))
+    st.stop()
+
+notes = current_notes()
+report = base.with_notes(notes).with_policy(policy)
+
+summary = st.columns(4)
+counts = {s: sum(f.severity == s for f in report.findings) for s in SEVERITY_ICONS}
+for col, (severity, n) in zip(summary, counts.items(), strict=True):
+    col.metric(f"{severity.capitalize()} findings", n)
+if report.policy is not None:
+    if report.policy.passed:
+        st.success(f"Policy **{policy.source}** passed ({len(report.policy.checks)} checks).")
+    else:
+        st.error(f"Policy **{policy.source}** failed: "
+                 + "; ".join(c.explanation for c in report.policy.failed))
+for part in report.parts:
+    if part.status == "error":
+        st.warning(f"The {part.part.replace('_', ' ')} part could not run: {part.message}")
+
+tab_findings, tab_free, tab_export = st.tabs(["Findings", "Free notes", "Export"])
+
+with tab_findings:
+    if not report.findings:
+        st.info("No finding: the synthetic data matches the real data on every check run.")
+    by_code = {}
+    for note in notes:
+        if note.finding_code is not None:
+            by_code.setdefault(note.finding_code, note)
+    for i, finding in enumerate(report.findings):
+        note = by_code.get(finding.code)
+        status = f" · note: **{note.status}**" if note else ""
+        st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
+                    help=f"Finding code: {finding.code}")
+        with st.expander("Mitigation note", expanded=False), st.form(f"note_form_{i}"):
+            action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{i}")
+            owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{i}")
+            status_value = st.selectbox("Status", STATUSES,
+                                        index=STATUSES.index(note.status) if note else 0,
+                                        key=f"note_status_{i}")
+            rationale = st.text_area("Rationale", value=note.rationale if note else "",
+                                     key=f"note_rationale_{i}")
+            if st.form_submit_button("Save note"):
+                try:
+                    if note is None:
+                        saved = new_note(action=action, finding_code=finding.code, owner=owner,
+                                         status=status_value, rationale=rationale)
+                        save_notes([*notes, saved])
+                    else:
+                        saved = note.updated_with(action=action, owner=owner, status=status_value,
+                                                  rationale=rationale)
+                        save_notes([saved if n.id == note.id else n for n in notes])
+                    st.rerun()
+                except FairSynthError as exc:
+                    st.error(str(exc))
+
+with tab_free:
+    with st.form("free_note_form", clear_on_submit=True):
+        action = st.text_input("Note", key="free_action")
+        owner = st.text_input("Owner", key="free_owner")
+        status_value = st.selectbox("Status", STATUSES, key="free_status")
+        rationale = st.text_area("Rationale", key="free_rationale")
+        if st.form_submit_button("Add note"):
+            if not action.strip():
+                st.error("Write the note first.")
+            else:
+                try:
+                    save_notes([*notes, new_note(action=action, owner=owner, status=status_value,
+                                                 rationale=rationale)])
+                    st.rerun()
+                except FairSynthError as exc:
+                    st.error(str(exc))
+    if notes:
+        st.dataframe([n.to_dict() for n in notes], hide_index=True,
+                     column_order=["finding_code", "action", "owner", "status", "rationale", "updated"])
+        st.caption("Every note of this session; notes without a finding code are free notes.")
+    upload = st.file_uploader("Import notes (JSON from a previous export or a report)", type=["json"],
+                              key="notes_import")
+    if upload is not None and st.session_state.get("notes_imported") != upload.file_id:
+        try:
+            imported = notes_from_json(upload.getvalue())
+            save_notes(merge_notes(notes, imported))
+            st.session_state["notes_imported"] = upload.file_id
+            st.success(f"Imported {len(imported)} note(s).")
+            st.rerun()
+        except FairSynthError as exc:
+            st.error(str(exc))
+
+with tab_export:
+    st.caption("The same files as `fairsynth audit --out`; the HTML page opens offline with "
+               "interactive charts.")
+    labels = {"html": "HTML summary", "json": "JSON report", "markdown": "Markdown summary",
+              "csv": "CSV tables (zip)"}
+    stem = "fairsynth_report"
+    cols = st.columns(len(EXPORTS) + 1)
+    for col, (name, spec) in zip(cols, EXPORTS.items(), strict=False):
+        # A callable defers building the file to the click, so reruns stay fast.
+        col.download_button(labels.get(name, name), data=lambda spec=spec: spec.render(report),
+                            file_name=f"{stem}{spec.extension}", mime=spec.media_type,
+                            key=f"download_{name}", on_click="ignore")
+    cols[-1].download_button("Notes (JSON)", data=notes_to_json(notes).encode(),
+                             file_name="fairsynth_notes.json", mime="application/json",
+                             key="download_notes", on_click="ignore")

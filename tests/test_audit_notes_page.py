@@ -1,0 +1,62 @@
+"""AppTest of the Notes & export page: findings listed, a note saved per finding, free notes, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_audit_pairs import adult_skewed_pair
+
+from governance.notes import MitigationNote, new_note, notes_to_json
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 120
+
+
+@pytest.fixture
+def at(adult_real) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    app.session_state["pair"] = adult_skewed_pair(adult_real)
+    app.switch_page("pages/notes.py").run()
+    assert not app.exception
+    return app
+
+
+def test_findings_are_listed_most_severe_first(at):
+    text = [m.value for m in at.markdown]
+    first = next(t for t in text if "badge[" in t)
+    assert "critical" in first and "Other & Female" in first
+    assert any("Black & Female: 4.7% of real rows" in t for t in text)
+    assert at.metric[0].value == "1"  # one critical finding
+
+
+def test_a_note_saved_on_a_finding_is_kept_in_the_session(at):
+    at.text_input(key="note_action_0").input("Regenerate with Other & Female kept")
+    at.text_input(key="note_owner_0").input("data team")
+    at.selectbox(key="note_status_0").select("in progress")
+    at.text_area(key="note_rationale_0").input("The group must be represented.")
+    at.button[0].click().run()  # the first form's submit button
+    assert not at.exception
+    notes = at.session_state["notes"]
+    assert len(notes) == 1 and isinstance(notes[0], MitigationNote)
+    assert notes[0].finding_code == "missing:race&sex:Other&Female" and notes[0].status == "in progress"
+    assert any("note: **in progress**" in m.value for m in at.markdown)
+
+
+def test_free_note_and_import(at):
+    at.text_input(key="free_action").input("Reviewed with the legal team")
+    at.selectbox(key="free_status").select("done")
+    next(b for b in at.button if b.label == "Add note").click().run()
+    assert not at.exception
+    assert [n.action for n in at.session_state["notes"]] == ["Reviewed with the legal team"]
+    blob = notes_to_json([new_note(action="imported", finding_code="drift:age")]).encode()
+    at.file_uploader(key="notes_import").upload("notes.json", blob, "application/json").run()
+    assert not at.exception
+    assert {n.action for n in at.session_state["notes"]} == {"Reviewed with the legal team", "imported"}
+
+
+def test_a_bad_notes_file_shows_an_error_not_a_traceback(at):
+    at.file_uploader(key="notes_import").upload("notes.json", b"{\"format\": 1}", "application/json").run()
+    assert not at.exception
+    assert any("neither a FairSynth notes export" in e.value for e in at.error)
