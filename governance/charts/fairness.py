@@ -85,7 +85,7 @@ def impact_forest(impact: pd.DataFrame, *, title: str | None = None) -> go.Figur
     for dataset, offset in (("real", -0.15), ("synthetic", 0.15)):
         part = shown[shown["dataset"] == dataset].set_index("row").reindex(order)
         # Plotly's log axis cannot show 0: a ratio of 0 is drawn at the axis floor and labelled.
-        floor = 0.01
+        floor = 0.01  # shown as the tick labelled 0
         x = part["ratio"].clip(lower=floor)
         fig.add_scatter(
             name=dataset, mode="markers", x=x, y=np.arange(len(order)) + offset,
@@ -101,10 +101,14 @@ def impact_forest(impact: pd.DataFrame, *, title: str | None = None) -> go.Figur
             hovertemplate="%{hovertext}<extra>" + dataset + "</extra>",
         )
     for line in (FOUR_FIFTHS, UPPER_FOUR_FIFTHS):
-        fig.add_vline(x=line, line_dash="dash", line_color=BAD_COLOR,
-                      annotation_text=f"{line:g}", annotation_position="top")
+        fig.add_vline(x=line, line_dash="dash", line_color=BAD_COLOR)
+        # Annotations on a log axis take log10 positions (shapes take data values).
+        fig.add_annotation(x=np.log10(line), y=1.0, yref="paper", yanchor="bottom",
+                           text=f"{line:g}", showarrow=False, font={"color": BAD_COLOR})
     fig.add_vline(x=1.0, line_color=NEUTRAL_COLOR, line_width=1)
-    fig.update_xaxes(type="log", title="disparate impact ratio (log scale)")
+    ticks = [0.01, 0.05, 0.1, 0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10]
+    fig.update_xaxes(type="log", title="disparate impact ratio (log scale)", tickvals=ticks,
+                     ticktext=["0"] + [f"{t:g}" for t in ticks[1:]])
     fig.update_yaxes(tickvals=list(range(len(order))), ticktext=order, autorange="reversed")
     return apply_style(fig, title=title, height=max(360, 34 * len(order) + 140))
 
