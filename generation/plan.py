@@ -47,8 +47,8 @@ def plan_counts(strata: pd.DataFrame, settings: GenerationSettings, *,
         return strata
     fav_real = strata[strata["fav"]].groupby("cell")["n"].sum().reindex(cells.index, fill_value=0)
     totals = synthetic_cells + (cells if settings.mode == "augment" else 0)
-    rates = _cell_rates(fav_real / cells, totals, cell_attrs, settings, real_for_groups)
-    fav_total = np.round(rates * totals).astype(np.int64)
+    rates, rate_groups = _cell_rates(fav_real / cells, totals, cell_attrs, settings, real_for_groups)
+    fav_total = _favourable_totals(rates, totals, rate_groups)
     if settings.mode == "augment":
         fav_synth = (fav_total - fav_real).clip(lower=0).clip(upper=synthetic_cells)
     else:
@@ -118,17 +118,33 @@ def _augment_total(real_groups: pd.Series, shares: pd.Series, rows: int) -> int:
 
 
 def _cell_rates(real_rates: pd.Series, totals: pd.Series, cell_attrs: pd.DataFrame,
-                settings: GenerationSettings, real: pd.DataFrame) -> pd.Series:
-    """Favourable rate per cell: as in the real data, or shifted on the log-odds scale to meet a group rate."""
+                settings: GenerationSettings, real: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Favourable rate per cell (real, or shifted on the log-odds scale to meet a group rate) and its rate group."""
     rates = real_rates.astype(float).copy()
+    groups = pd.Series(rates.index, index=rates.index)
     if not settings.outcome_rates:
-        return rates
+        return rates, groups
     level = list(group_level(settings.outcome_rates, real, settings.conditioning, what="outcome rate"))
     group = _join(cell_attrs, level)
     for g, target in settings.outcome_rates.items():
         members = group.index[group.to_numpy() == g]
         rates[members] = _shift_rates(real_rates[members], totals[members], target, g)
-    return rates
+        groups[members] = "\0" + g  # cannot clash with a cell label
+    return rates, groups
+
+
+def _favourable_totals(rates: pd.Series, totals: pd.Series, groups: pd.Series) -> pd.Series:
+    """Favourable rows per cell, rounded so that each rate group's total is exact (largest remainder)."""
+    exact = rates.to_numpy(float) * totals.to_numpy(float)
+    out = np.floor(exact + 1e-9).astype(np.int64)
+    frac = exact - out
+    for _, members in pd.Series(np.arange(len(rates))).groupby(groups.to_numpy()):
+        idx = members.to_numpy()
+        short = int(round(exact[idx].sum())) - int(out[idx].sum())
+        if short > 0:
+            top = idx[np.argsort(-frac[idx], kind="stable")[:short]]
+            out[top] += 1
+    return pd.Series(np.minimum(out, totals.to_numpy()), index=rates.index)
 
 
 def _shift_rates(p: pd.Series, weight: pd.Series, target: float, group: str) -> pd.Series:
