@@ -123,10 +123,15 @@ def inference_risk(
 def default_linkability_split(
     columns: list[str], quasi_identifiers: list[str]
 ) -> tuple[list[str], list[str]]:
-    """Attacker's two tables: the quasi-identifiers (a demographic register) and the other columns."""
-    first = [c for c in columns if c in quasi_identifiers]
-    second = [c for c in columns if c not in quasi_identifiers]
+    """Attacker's two tables: quasi-identifiers plus every other remaining column, and the rest.
+
+    A register of demographics alone (say age, race, sex) ties on many rows, so its nearest
+    synthetic row is arbitrary and even a verbatim copy would not link; sharing the remaining
+    columns out between both tables gives each enough detail to find a record.
+    """
+    others = [c for c in columns if c not in quasi_identifiers]
+    first = [c for c in columns if c in quasi_identifiers] + others[0::2]
+    second = others[1::2]
     if not first or not second:
-        # No usable split by meaning: alternate the columns instead.
         first, second = columns[0::2], columns[1::2]
     return first, second
