@@ -1,0 +1,107 @@
+"""Privacy page: copy/closeness/attack risks of the synthetic data, overall and per protected group."""
+
+import math
+
+import streamlit as st
+
+from governance.charts.privacy import distance_figure, group_risk_figure
+from governance.errors import FairSynthError
+from privacy.kanon import DEFAULT_K, default_quasi_identifiers
+from privacy.measures import MEASURES, base_measure
+from privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
+from privacy.view import closest_pairs_view
+from ui.cache import cached_call
+from ui.state import require_pair
+
+LEVEL_ICONS = {"low": "🟢 low", "medium": "🟠 medium", "high": "🔴 high", "unknown": "⚪ unknown"}
+SUMMARY = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median",
+           "singling_out_risk", "linkability_risk", "inference_risk", "k_anonymity", "k_share_below")
+RESULT_KEY = "privacy_params"
+
+st.title("Privacy")
+pair = require_pair()
+st.write("Does the synthetic data copy, or sit suspiciously close to, real people? Each measure "
+         "is shown overall and per protected group, since members of small groups are the "
+         "easiest to re-identify.")
+
+columns = pair.analysis_columns
+with st.expander("Assessment settings", expanded=False):
+    qis = st.multiselect("Quasi-identifiers (k-anonymity, the attacker's demographic table)",
+                         columns, default=default_quasi_identifiers(columns, pair.roles.protected),
+                         help="Default: the protected attributes plus age-like and zip-like columns.")
+    secrets = st.multiselect("Secrets for the inference attack", columns,
+                             default=[c for c in pair.roles.protected if c in columns],
+                             help="Default: the protected attributes, the attributes a person "
+                                  "would least want inferred.")
+    sample_size = int(st.number_input("Synthetic rows sampled", 200, 50_000, DEFAULT_SAMPLE_SIZE,
+                                      step=500))
+    attacks = st.checkbox("Run the anonymeter attacks (singling out, linkability, inference)",
+                          value=True)
+
+params = {"quasi_identifiers": qis, "secrets": secrets, "sample_size": sample_size,
+          "attacks": attacks, "k": DEFAULT_K}
+if st.button("Run privacy assessment", type="primary"):
+    st.session_state[RESULT_KEY] = {"pair": pair.content_hash, "params": params}
+
+requested = st.session_state.get(RESULT_KEY)
+if not requested or requested["pair"] != pair.content_hash:
+    st.info("Press **Run privacy assessment**: it samples the data and runs the attacks "
+            "(about half a minute on the bundled samples).")
+    st.stop()
+
+try:
+    with st.spinner("Measuring distances and running the attacks..."):
+        report = cached_call(privacy_risk, pair, **requested["params"])
+except FairSynthError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.info(f"**Holdout.** {report.holdout_note} "
+        + ("The bundled synthetic samples were fitted on *all* real rows, so the holdout was "
+           "also seen by the generator: the closer-to-training share then stays near 0.5 even "
+           "for a leaky generator. Exact copies, distances and the attacks still apply; for a "
+           "true holdout comparison, regenerate from the training split only or supply a holdout "
+           "via the library (`privacy_risk(pair, holdout=...)`)."
+           if report.settings["holdout_source"] == "split" else ""))
+st.caption(f"Distances on {report.settings['sampled_synthetic_rows']:,} synthetic rows against "
+           f"{report.settings['sampled_train_rows']:,} training and "
+           f"{report.settings['sampled_holdout_rows']:,} holdout rows (seed "
+           f"{report.settings['random_state']}); intervals are 95%.")
+
+st.subheader("Risk summary")
+overall = report.overall.set_index("measure")
+cols = st.columns(3)
+for i, measure in enumerate(m for m in SUMMARY if m in overall.index):
+    row = overall.loc[measure]
+    spec = MEASURES[base_measure(measure)]
+    interval = "" if math.isnan(row["ci_low"]) else f" (95%: {row['ci_low']:.3f}-{row['ci_high']:.3f})"
+    ref = "" if math.isnan(row["reference"]) else f"; reference {row['reference']:.3g}"
+    with cols[i % 3]:
+        st.metric(spec.label, "n/a" if math.isnan(row["value"]) else f"{row['value']:.3g}",
+                  LEVEL_ICONS[row["risk_level"]], delta_color="off", help=spec.explanation)
+        st.caption(f"{spec.explanation}{interval}{ref}.")
+
+st.subheader("Risk per protected group")
+choices = [m for m in SUMMARY if m in set(report.by_group["measure"])]
+measure = st.selectbox("Measure", choices, format_func=lambda m: MEASURES[m].label)
+st.plotly_chart(group_risk_figure(report.by_group, measure, title=MEASURES[measure].label),
+                use_container_width=True)
+st.caption(f"Each bar is {MEASURES[measure].label.lower()} for one protected group, coloured by risk "
+           "level, with its 95% interval; diamonds mark the same figure for real holdout rows.")
+
+st.subheader("How close are synthetic rows to real ones?")
+st.plotly_chart(distance_figure(report.distances), use_container_width=True)
+st.caption("Distribution of each sampled synthetic row's distance to its closest training row and "
+           "to its closest holdout row; a pile at 0 for training rows only means copied records.")
+
+st.subheader("Closest synthetic/real pairs")
+reveal = st.toggle("Reveal the real rows", value=False,
+                   help="Masked by default: real cells only say whether they equal the synthetic cell.")
+st.dataframe(closest_pairs_view(report.closest_pairs, pair, report.settings["columns"], reveal=reveal),
+             hide_index=True, use_container_width=True)
+st.caption("The ten synthetic rows closest to a real training row, each followed by that real row.")
+
+if report.notes:
+    with st.expander(f"Notes from the attacks ({len(report.notes)})"):
+        for note in report.notes:
+            st.write(f"- {note}")
