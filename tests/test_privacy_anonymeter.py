@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
+pytest.importorskip("anonymeter", reason="install the 'privacy' extra (see pyproject.toml)")
 from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
 
 from privacy.attacks import inference_risk, linkability_risk, seeded, singling_out_risk

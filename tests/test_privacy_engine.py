@@ -42,6 +42,7 @@ def adult_split(adult_real):
 
 @pytest.fixture(scope="module")
 def copy_report(adult_split):
+    pytest.importorskip("anonymeter", reason="install the 'privacy' extra (see pyproject.toml)")
     train, holdout = adult_split
     synthetic = train.sample(frac=1.0, random_state=7).reset_index(drop=True)
     pair = make_pair(train, synthetic, ADULT_ROLES)

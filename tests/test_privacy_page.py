@@ -17,6 +17,7 @@ PAGE = Path(__file__).resolve().parents[1] / "pages" / "privacy.py"
 
 @pytest.fixture
 def privacy_page(compas_real) -> AppTest:
+    pytest.importorskip("anonymeter", reason="install the 'privacy' extra (see pyproject.toml)")
     real = compas_real.iloc[:1200].reset_index(drop=True)
     # Half the synthetic rows copy real rows: the closest pairs then include exact matches.
     synthetic = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
