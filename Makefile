@@ -20,7 +20,7 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	touch $@
 
 run: $(STAMP)
-	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1 \
+	$(PY) -m ui.launch run app.py --server.headless true --server.address 127.0.0.1 \
 		--server.port $(PORT) --browser.gatherUsageStats false
 
 # Debian's chromium drives the browser tests; `playwright install` would download and fail here.

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_app(port: int) -> int:
     """Start the Streamlit dashboard on localhost."""
     app = Path(__file__).resolve().parents[1] / "app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "ui.launch", "run", str(app), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false"]
     return subprocess.call(cmd)

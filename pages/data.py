@@ -12,6 +12,10 @@ from ui.uploads import pair_from_uploads
 
 st.title("Data")
 st.caption("Load a real dataset and its synthetic counterpart, then confirm what each column means.")
+# Always present, so widgets below keep their identity (and the open tab) across reruns.
+flash_slot = st.container()
+if flash := st.session_state.pop("data_flash", None):
+    flash_slot.success(flash)
 
 bundled, upload = st.tabs(["Bundled samples", "Upload your own"])
 with bundled:
@@ -22,7 +26,8 @@ with bundled:
     if st.button("Load sample", key="load_sample", type="primary"):
         try:
             set_pair(load_sample(choice), f"sample: {SAMPLES[choice].title}")
-            st.success(f"Loaded {SAMPLES[choice].title}.")
+            st.session_state["data_flash"] = f"Loaded {SAMPLES[choice].title}."
+            st.rerun()  # redraw the sidebar with the new pair
         except FairSynthError as exc:
             st.error(f"Could not load the sample: {exc}")
 
@@ -40,6 +45,7 @@ with upload:
             st.session_state["upload_error"] = error
             if pair is not None:
                 set_pair(pair, label)
+                st.rerun()
         if error := st.session_state.get("upload_error"):
             kept = f" The pair loaded before ({pair_source()}) is still active." if active_pair() else ""
             st.error(f"{error}{kept}")
@@ -58,7 +64,8 @@ if new_roles is not None:
     try:
         pair = pair.with_roles(new_roles)
         set_pair(pair, pair_source())
-        st.success("Roles applied.")
+        st.session_state["data_flash"] = "Roles applied."
+        st.rerun()
     except FairSynthError as exc:
         st.error(f"Roles not applied: {exc}")
 
