@@ -117,6 +117,7 @@ def make_pair(
         synthetic_name = synthetic_name or synthetic.name
         synthetic_sha256, synthetic = synthetic.sha256, synthetic.frame
     roles = roles if roles is not None else infer_roles(real)
+    real, synthetic = _harmonise_types(real, synthetic)
     real, real_inf = _infinite_as_missing(real, "real")
     synthetic, synth_inf = _infinite_as_missing(synthetic, "synthetic")
     problems = validate_pair(real, synthetic, roles) + real_inf + synth_inf
@@ -135,6 +136,32 @@ def make_pair(
         warnings=tuple(p for p in problems if p.level == "warning"),
         excluded=excluded,
     )
+
+
+def _harmonise_types(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # A CSV side holds dates and numbers as text where a Parquet side has them typed:
+    # parse the text side when every value it has parses, so the column is compared.
+    converted: dict[str, dict[str, pd.Series]] = {"real": {}, "synthetic": {}}
+    for col in (c for c in real.columns if c in set(synthetic.columns)):
+        kinds = {"real": _kind(real[col]), "synthetic": _kind(synthetic[col])}
+        if kinds["real"] == kinds["synthetic"] or "text" not in kinds.values():
+            continue
+        text_side = "real" if kinds["real"] == "text" else "synthetic"
+        other_kind = kinds["synthetic" if text_side == "real" else "real"]
+        values = (real if text_side == "real" else synthetic)[col]
+        if other_kind == "datetime":
+            parsed = parse_time(values)
+        elif other_kind == "numeric":
+            parsed = pd.to_numeric(values, errors="coerce")
+        else:
+            continue
+        if parsed.notna().sum() == values.notna().sum():
+            converted[text_side][col] = parsed
+    if converted["real"]:
+        real = real.assign(**converted["real"])
+    if converted["synthetic"]:
+        synthetic = synthetic.assign(**converted["synthetic"])
+    return real, synthetic
 
 
 def _infinite_as_missing(frame: pd.DataFrame, side: str) -> tuple[pd.DataFrame, list[Problem]]:

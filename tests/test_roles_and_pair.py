@@ -64,7 +64,7 @@ def _codes(problems):
 
 
 def test_validation_reports_each_problem_with_the_column(adult_real):
-    synth = adult_real.drop(columns=["fnlwgt"]).assign(age=adult_real["age"].astype(str), extra=1)
+    synth = adult_real.drop(columns=["fnlwgt"]).assign(age=adult_real["age"].astype(str) + " years", extra=1)
     problems = validate_pair(adult_real, synth, Roles(("sex",), "income", ">50K"))
     assert {"only_in_real", "only_in_synthetic", "dtype_mismatch"} <= _codes(problems)
     mismatch = next(p for p in problems if p.code == "dtype_mismatch")
@@ -121,3 +121,13 @@ def test_infinities_become_missing_with_a_warning(adult_real):
     assert pair.synthetic["age"].isna().sum() == 3 and np.isinf(synth["age"]).sum() == 3
     warning = next(p for p in pair.warnings if p.code == "infinite_values")
     assert "synthetic" in warning.message and "age (3)" in warning.message
+
+
+def test_text_dates_and_numbers_on_one_side_are_parsed(compas_real):
+    synth = compas_real.astype({"compas_screening_date": str, "age": str})
+    roles = Roles(("race",), "two_year_recid", "0", time="compas_screening_date")
+    pair = make_pair(compas_real, synth, roles)
+    assert pair.excluded == ()
+    assert pd.api.types.is_datetime64_any_dtype(pair.synthetic["compas_screening_date"])
+    assert pair.synthetic["age"].equals(compas_real["age"].astype("int64"))
+    assert synth["age"].dtype == object  # the caller's frame is not mutated
