@@ -11,8 +11,12 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
+ANONYMETER := anonymeter==1.1.0
+
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[privacy]'
+	# anonymeter's declared pins would downgrade numpy; see pyproject.toml.
+	$(PY) -m pip install -q --no-deps $(ANONYMETER)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml $(STAMP)

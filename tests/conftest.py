@@ -47,6 +47,12 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A tall window, so a screenshot shows a whole page (Streamlit scrolls inside its own frame)."""
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 2200}}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
