@@ -78,7 +78,6 @@ def _join(frame: pd.DataFrame, attrs: list[str]) -> pd.Series:
 def _cell_counts(cells: pd.Series, cell_attrs: pd.DataFrame, settings: GenerationSettings,
                  real: pd.DataFrame) -> pd.Series:
     """Synthetic rows per conditioning cell: group totals from the shares, split as in the real data."""
-    cond = list(settings.conditioning)
     if settings.shares:
         level = list(group_level(settings.shares, real, settings.conditioning, what="share"))
         group = _join(cell_attrs, level)
@@ -98,7 +97,6 @@ def _cell_counts(cells: pd.Series, cell_attrs: pd.DataFrame, settings: Generatio
     for g, n_g in wanted.items():
         members = group.index[group.to_numpy() == g]
         out[members] = allocate(int(n_g), cells[members].to_numpy())
-    del cond
     return out
 
 
