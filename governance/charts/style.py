@@ -20,9 +20,12 @@ def apply_style(fig: go.Figure, *, title: str | None = None, height: int = 460) 
     fig.update_layout(
         template="plotly_white",
         font={"size": FONT_SIZE},
-        title={"text": title, "font": {"size": FONT_SIZE + 4}} if title else None,
+        # The title sits at the top of the figure and the legend just above the plot area,
+        # with enough top margin between them that the two never overlap.
+        title={"text": title, "font": {"size": FONT_SIZE + 4}, "y": 0.98, "yanchor": "top",
+               "yref": "container"} if title else None,
         height=height,
-        margin={"l": 60, "r": 30, "t": 70 if title else 30, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 60, "r": 30, "t": 105 if title else 40, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
     )
     return fig
