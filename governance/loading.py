@@ -19,12 +19,18 @@ from governance.errors import InvalidInputError
 
 MAX_UPLOAD_MB = 200
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-# A gzip file may expand; past this many bytes it is treated as a decompression bomb.
-MAX_DECOMPRESSED_BYTES = 4 * MAX_UPLOAD_BYTES
+# A decompressed CSV is held to the same limit as a plain one: past it, a decompression bomb.
+MAX_DECOMPRESSED_BYTES = MAX_UPLOAD_BYTES
 MAX_COLUMNS = 2_000
-SUPPORTED_FORMATS = "CSV (any common delimiter, UTF-8 or Latin-1), gzipped CSV, or Parquet"
+# Parquet compresses a constant column to almost nothing: its declared size (rows x columns)
+# is checked before reading, so a few kB cannot expand into gigabytes of memory.
+MAX_CELLS = 100_000_000
+SUPPORTED_FORMATS = "CSV (any common delimiter; UTF-8, UTF-16 with BOM or Latin-1), gzipped CSV, or Parquet"
 DELIMITERS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Byte-order marks of the UTF-16/32 encodings (Excel's "Unicode text"); UTF-32 first, it starts like UTF-16.
+WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+             (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 # Text that means "missing" in the wild (Adult writes '?').
 NA_VALUES = ["", "?", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
 
@@ -84,11 +90,17 @@ def _parse_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, str, str | None,
         )
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise InvalidInputError(f"{name}: this is an old Excel (.xls) file. Save it as CSV.")
-    if b"\x00" in data[:65536]:
+    wide = _wide_text(data, name)
+    if wide is not None:
+        text, encoding = wide
+    elif b"\x00" in data:
         raise InvalidInputError(
             f"{name}: the file holds binary data, not text. Expected {SUPPORTED_FORMATS}."
         )
-    text, encoding = _decode(data)
+    else:
+        text, encoding = _decode(data)
+    # A second BOM (two files glued together) would otherwise stick to the first column's name.
+    text = text.lstrip("\ufeff")
     delimiter = _sniff_delimiter(text)
     _check_header(text, delimiter, name)
     try:
@@ -108,17 +120,29 @@ def _parse_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, str, str | None,
 
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    # Everything is checked on the footer's metadata before a single column is read.
     try:
-        table = pq.read_table(io.BytesIO(data))
+        source = pq.ParquetFile(io.BytesIO(data))
+        schema = source.schema_arrow
+        n_rows = source.metadata.num_rows
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise InvalidInputError(f"{name}: not a readable Parquet file ({_first_line(exc)}).") from exc
-    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]
+    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
     if nested:
         raise InvalidInputError(
             f"{name}: nested columns ({', '.join(nested[:5])}) are not supported; flatten them first."
         )
-    _check_names([f.name for f in table.schema], name)
-    return table.to_pandas()
+    _check_names([f.name for f in schema], name)
+    cells = n_rows * max(len(schema), 1)
+    if cells > MAX_CELLS:
+        raise InvalidInputError(
+            f"{name}: {n_rows:,} rows x {len(schema):,} columns is over the limit of "
+            f"{MAX_CELLS:,} cells for loading into memory."
+        )
+    try:
+        return source.read().to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InvalidInputError(f"{name}: not a readable Parquet file ({_first_line(exc)}).") from exc
 
 
 def _gunzip(data: bytes, name: str) -> bytes:
@@ -126,24 +150,64 @@ def _gunzip(data: bytes, name: str) -> bytes:
     out = io.BytesIO()
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        chunk = inflater.decompress(data, MAX_DECOMPRESSED_BYTES + 1)
-        out.write(chunk)
+        out.write(inflater.decompress(data, MAX_DECOMPRESSED_BYTES + 1))
     except (zlib.error, gzip.BadGzipFile) as exc:
         raise InvalidInputError(f"{name}: the gzip data is corrupt ({exc}).") from exc
     if out.tell() > MAX_DECOMPRESSED_BYTES or inflater.unconsumed_tail:
         raise InvalidInputError(
             f"{name}: decompresses to more than {MAX_DECOMPRESSED_BYTES // 2**20} MB; refused."
         )
+    if not inflater.eof:
+        raise InvalidInputError(f"{name}: the gzip data is cut short; the file is incomplete.")
     return out.getvalue()
 
 
+def _wide_text(data: bytes, name: str) -> tuple[str, str] | None:
+    # UTF-16/32 text is full of NUL bytes; only its BOM tells it from binary data.
+    for bom, encoding in WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise InvalidInputError(
+                    f"{name}: starts like {encoding.upper()} text but is not valid {encoding.upper()}."
+                ) from exc
+    return None
+
+
 def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ENCODINGS:
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed, "mixed utf-8/cp1252"
+    for encoding in ENCODINGS[1:]:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
+
+
+def _decode_mixed(data: bytes) -> str | None:
+    """Decode line by line when some lines are UTF-8 and others Windows-1252 (glued exports)."""
+    lines = data.split(b"\n")
+    utf8 = [None if line.isascii() else _utf8_or_none(line) for line in lines]
+    if not any(u is not None for u in utf8):
+        return None  # no line needs UTF-8: the whole file is one single-byte encoding
+    decoded = [line.decode("ascii") if line.isascii() else
+               (u if u is not None else line.decode("cp1252", errors="replace"))
+               for line, u in zip(lines, utf8, strict=True)]
+    return "\n".join(decoded).removeprefix("\ufeff")
+
+
+def _utf8_or_none(line: bytes) -> str | None:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -160,8 +224,10 @@ def _sniff_delimiter(text: str) -> str:
 def _check_header(text: str, delimiter: str, name: str) -> None:
     try:
         header = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter))
-    except (StopIteration, csv.Error) as exc:
+    except StopIteration as exc:
         raise InvalidInputError(f"{name}: no header row could be read.") from exc
+    except csv.Error as exc:
+        raise InvalidInputError(f"{name}: no header row could be read ({_first_line(exc)}).") from exc
     _check_names([h.strip() for h in header], name)
 
 
