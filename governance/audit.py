@@ -19,8 +19,16 @@ from governance.roles import Roles
 
 FREQS = ("D", "W", "M", "Q", "Y")
 DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")
-PARTS = ("subgroup_gaps", "disparate_impact", "group_metrics", "fidelity", "drift", "utility")
+PARTS = ("subgroup_gaps", "disparate_impact", "group_metrics", "fidelity", "drift", "utility",
+         "privacy", "privacy_attacks")
 Progress = Callable[[float, str], None]
+# Same default as privacy.report.DEFAULT_SAMPLE_SIZE (a test keeps them equal), so the audit and the
+# Privacy page report the same numbers; written out so a broken privacy engine fails only its part.
+PRIVACY_SAMPLE_SIZE = 5_000
+# Measure rows of the anonymeter attacks (inference has one row per secret, "inference_risk:<col>").
+ATTACK_MEASURES = ("singling_out_risk", "linkability_risk", "inference_risk")
+# Rows to split off a holdout: privacy.holdout.MIN_ROWS_PER_SIDE on each side.
+PRIVACY_MIN_REAL_ROWS = 40
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,30 @@ class AuditOptions:
     include_group_metrics: bool = True
     include_drift: bool = True
     include_tstr: bool = False
+    # Distance-based privacy (exact copies, DCR, NNDR, k-anonymity): a few seconds, on by default.
+    include_privacy: bool = True
+    # anonymeter singling-out, linkability and inference attacks: ~20-30 s on Adult, opt in.
+    privacy_attacks: bool = False
+    # None = the privacy engine's default (protected attributes plus age- and zip-like columns).
+    privacy_quasi_identifiers: tuple[str, ...] | None = None
+    privacy_sample_size: int = PRIVACY_SAMPLE_SIZE
+    privacy_random_state: int = 0
 
     def __post_init__(self) -> None:
         ref = self.reference.items() if isinstance(self.reference, Mapping) else self.reference
         object.__setattr__(self, "reference", tuple((str(a), str(g)) for a, g in ref))
+        if self.privacy_quasi_identifiers is not None:
+            qis = self.privacy_quasi_identifiers
+            object.__setattr__(self, "privacy_quasi_identifiers",
+                               (qis,) if isinstance(qis, str) else tuple(str(c) for c in qis))
+        size = self.privacy_sample_size
+        if isinstance(size, bool) or int(size) != size or size < 50:
+            raise InvalidInputError(
+                f"privacy_sample_size must be a whole number of at least 50, not {size!r}.")
+        if isinstance(self.privacy_random_state, bool) or int(self.privacy_random_state) != \
+                self.privacy_random_state:
+            raise InvalidInputError(
+                f"privacy_random_state must be a whole number, not {self.privacy_random_state!r}.")
         if isinstance(self.min_count, bool) or int(self.min_count) != self.min_count or self.min_count < 1:
             raise InvalidInputError(f"min_count must be a whole number of at least 1, not {self.min_count!r}.")
         if self.max_order not in (1, 2, 3):
@@ -56,6 +84,8 @@ class AuditOptions:
         """JSON-ready form (the reference as a mapping)."""
         data = asdict(self)
         data["reference"] = dict(self.reference)
+        if self.privacy_quasi_identifiers is not None:
+            data["privacy_quasi_identifiers"] = list(self.privacy_quasi_identifiers)
         return data
 
     @classmethod
@@ -95,6 +125,11 @@ class AuditReport:
     drift: pd.DataFrame | None = None
     dataset_drift: pd.DataFrame | None = None
     utility: pd.DataFrame | None = None
+    # privacy.report.GROUP_COLUMNS: overall rows (attribute/group None) then per protected group;
+    # the attack rows are there only when the privacy_attacks part ran.
+    privacy: pd.DataFrame | None = None
+    # Sample sizes, seed, holdout source, quasi-identifiers and secrets that made `privacy`.
+    privacy_settings: dict | None = None
     findings: tuple[Finding, ...] = ()
     notes: tuple[MitigationNote, ...] = ()
     lineage: dict = field(default_factory=dict)
@@ -114,10 +149,13 @@ class AuditReport:
         missing = {p.part: f"{p.status}: {p.message}" for p in self.parts if p.status != "ok"}
         if "drift" in missing:
             missing["dataset_drift"] = missing["drift"]
+        distance, attacks = split_privacy(self.privacy)
         return PolicyTables(
             subgroup_gaps=self.subgroup_gaps, disparate_impact=self.disparate_impact,
             impact_change=self.impact_change, fidelity=self.fidelity,
-            dataset_drift=self.dataset_drift, min_count=self.options.min_count, missing=missing)
+            dataset_drift=self.dataset_drift, min_count=self.options.min_count, missing=missing,
+            privacy=None if "privacy" in missing else distance,
+            privacy_attacks=None if "privacy_attacks" in missing else attacks)
 
     def with_policy(self, policy: Policy | None) -> AuditReport:
         """The same report checked against another policy (no engine runs again)."""
@@ -134,8 +172,18 @@ class AuditReport:
         return None if self.policy is None else self.policy.passed
 
 
+def split_privacy(table: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The privacy table split into distance-based rows and anonymeter attack rows."""
+    if table is None:
+        return None, None
+    attack = table["measure"].str.split(":").str[0].isin(ATTACK_MEASURES)
+    return table[~attack].reset_index(drop=True), table[attack].reset_index(drop=True)
+
+
 def _skip_reason(part: str, pair: DatasetPair, options: AuditOptions) -> str | None:
     roles = pair.roles
+    if part in ("privacy", "privacy_attacks"):
+        return _privacy_skip_reason(part, pair, options)
     if part in ("subgroup_gaps", "disparate_impact", "group_metrics") and not roles.protected:
         return "no protected attribute is set"
     if part in ("disparate_impact", "group_metrics", "utility") and (
@@ -156,7 +204,44 @@ def _skip_reason(part: str, pair: DatasetPair, options: AuditOptions) -> str | N
     return None
 
 
-def _compute(part: str, pair: DatasetPair, options: AuditOptions) -> dict[str, pd.DataFrame]:
+def _privacy_skip_reason(part: str, pair: DatasetPair, options: AuditOptions) -> str | None:
+    if not options.include_privacy:
+        return "privacy is turned off in the audit options"
+    if part == "privacy_attacks" and not options.privacy_attacks:
+        return "turned off in the audit options (the anonymeter attacks are slow; opt in to run them)"
+    if not pair.analysis_columns:
+        return "no shared column to compare"
+    if len(pair.real) < PRIVACY_MIN_REAL_ROWS:
+        return (f"the real data has {len(pair.real)} rows; at least {PRIVACY_MIN_REAL_ROWS} are "
+                "needed to split off a holdout")
+    if options.privacy_quasi_identifiers is None and not _default_qis(pair):
+        return ("no quasi-identifier: set a protected attribute or choose quasi-identifier "
+                "columns in the audit options")
+    return None
+
+
+def _default_qis(pair: DatasetPair) -> list[str]:
+    from privacy.kanon import default_quasi_identifiers
+    return default_quasi_identifiers(pair.analysis_columns, pair.roles.protected)
+
+
+def _privacy(pair: DatasetPair, options: AuditOptions, *, attacks: bool) -> dict[str, Any]:
+    from privacy.report import privacy_risk
+    qis = options.privacy_quasi_identifiers
+    result = privacy_risk(pair, quasi_identifiers=None if qis is None else list(qis),
+                          sample_size=options.privacy_sample_size, attacks=attacks,
+                          random_state=options.privacy_random_state)
+    table = pd.DataFrame(result.to_records())
+    distance, attack_rows = split_privacy(table)
+    settings = {**result.settings, "holdout_note": result.holdout_note, "notes": list(result.notes)}
+    if attacks:
+        from importlib import metadata
+        settings["anonymeter_version"] = metadata.version("anonymeter")
+        return {"privacy_attacks": attack_rows, "privacy_attack_settings": settings}
+    return {"privacy": distance, "privacy_settings": settings}
+
+
+def _compute(part: str, pair: DatasetPair, options: AuditOptions) -> dict[str, Any]:
     # Engines are imported here so a missing or broken engine fails only its own part.
     reference = dict(options.reference) or None
     if part == "subgroup_gaps":
@@ -181,6 +266,12 @@ def _compute(part: str, pair: DatasetPair, options: AuditOptions) -> dict[str, p
     if part == "utility":
         from fairness.utility import tstr
         return {part: tstr(pair)}
+    if part == "privacy":
+        return _privacy(pair, options, attacks=False)
+    if part == "privacy_attacks":
+        # privacy_risk measures the distances again (~2 s beside the attacks' ~25 s), which keeps
+        # this part independent: a missing anonymeter fails it alone, not the exact-copy checks.
+        return _privacy(pair, options, attacks=True)
     raise InvalidInputError(f"Unknown audit part '{part}'. Available: {', '.join(PARTS)}.")
 
 
@@ -209,7 +300,7 @@ def run_audit(
         options = AuditOptions()
     elif not isinstance(options, AuditOptions):
         options = AuditOptions.from_dict(options)
-    tables: dict[str, pd.DataFrame] = {}
+    tables: dict[str, Any] = {}
     statuses = []
     for i, part in enumerate(PARTS):
         if progress is not None:
@@ -230,15 +321,18 @@ def run_audit(
     if progress is not None:
         progress(1.0, "findings")
     errors = {s.part: s.message for s in statuses if s.status == "error"}
+    privacy, privacy_settings = _merge_privacy(tables)
     findings = draft_findings(
         subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
         fidelity=tables.get("fidelity"), drift=tables.get("drift"),
-        dataset_drift=tables.get("dataset_drift"), errors=errors, min_count=options.min_count,
+        dataset_drift=tables.get("dataset_drift"), privacy=privacy,
+        privacy_settings=privacy_settings, errors=errors, min_count=options.min_count,
         freq=options.freq)
     created = utc_now()
     lineage = build_lineage(pair, generator_settings=generator_settings, now=created, extra={
         "audit_options": options.to_dict(),
         "parts": [asdict(s) for s in statuses],
+        "privacy_settings": privacy_settings,
     })
     report = AuditReport(
         created_at=created, inputs=input_record(pair), roles=pair.roles, options=options,
@@ -246,5 +340,21 @@ def run_audit(
         **{k: tables.get(k) for k in ("subgroup_gaps", "disparate_impact", "impact_change",
                                       "group_metrics", "fidelity", "drift", "dataset_drift",
                                       "utility")},
+        privacy=privacy, privacy_settings=privacy_settings,
     )
     return report.with_policy(policy)
+
+
+def _merge_privacy(tables: Mapping[str, Any]) -> tuple[pd.DataFrame | None, dict | None]:
+    """One privacy table (distance rows, then attack rows) and the settings that made it."""
+    distance, attacks = tables.get("privacy"), tables.get("privacy_attacks")
+    settings = tables.get("privacy_settings") or tables.get("privacy_attack_settings")
+    if attacks is not None:
+        attack_settings = tables["privacy_attack_settings"]
+        settings = {**settings, **{k: attack_settings[k] for k in (
+            "n_attacks", "group_attacks", "linkability_split", "anonymeter_version")}}
+        settings["notes"] = attack_settings["notes"]
+    frames = [t for t in (distance, attacks) if t is not None]
+    if not frames:
+        return None, settings
+    return pd.concat(frames, ignore_index=True), settings

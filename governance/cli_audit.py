@@ -58,6 +58,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="largest intersection of protected attributes (default 3)")
     parser.add_argument("--ignore", type=_columns, default=(), help="columns left out, comma separated")
     parser.add_argument("--tstr", action="store_true", help="also train on synthetic, test on real (slow)")
+    privacy = parser.add_mutually_exclusive_group()
+    privacy.add_argument("--privacy-attacks", action="store_true",
+                         help="also run the anonymeter singling-out, linkability and inference "
+                              "attacks (about half a minute on Adult)")
+    privacy.add_argument("--no-privacy", action="store_true",
+                         help="skip the privacy measures (exact copies, distances, k-anonymity)")
+    parser.add_argument("--quasi-identifiers", type=_columns, default=None,
+                        help="quasi-identifier columns for k-anonymity and linkability, comma "
+                             "separated (default: protected attributes plus age- and zip-like columns)")
     parser.add_argument("--generator-settings", type=Path,
                         help="FairSynth generation settings TOML that made the synthetic data (for lineage)")
     parser.add_argument("--policy", type=Path, help="policy TOML with thresholds (exit 1 when one fails)")
@@ -92,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy) if args.policy is not None else None
     options = AuditOptions(min_count=args.min_count, max_order=args.max_order,
                            reference=tuple(args.reference), freq=args.freq,
-                           drift_reference=args.drift_reference, include_tstr=args.tstr)
+                           drift_reference=args.drift_reference, include_tstr=args.tstr,
+                           include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
+                           privacy_quasi_identifiers=args.quasi_identifiers)
     settings = _settings(args.generator_settings)
     real = load_table(args.real)
     synthetic = load_table(args.synthetic)

@@ -25,7 +25,7 @@ SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("report_schema.json")
 # Tables written as CSV (name -> report attribute), in this order.
 CSV_TABLES = ("subgroup_gaps", "disparate_impact", "impact_change", "group_metrics", "fidelity",
-              "drift", "dataset_drift", "utility")
+              "drift", "dataset_drift", "utility", "privacy")
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,6 +70,8 @@ def report_to_dict(report: AuditReport) -> dict:
         "disparate_impact": records(report.disparate_impact),
         "group_metrics": records(report.group_metrics),
         "drift": records(report.drift),
+        # Beyond the DESIGN.md key list (schema_version stays 1: the key is optional there).
+        "privacy": records(report.privacy),
         "findings": [plain(f.to_dict()) for f in report.findings],
         "notes": [n.to_dict() for n in report.notes],
         "lineage": plain(report.lineage),

@@ -13,8 +13,25 @@ from plotly.offline import get_plotlyjs
 from governance.audit import AuditReport
 from governance.charts import report as charts
 from governance.export_markdown import fmt, notes_by_finding, verdict
+from governance.export_privacy import OVERALL_HEADER, group_table, overall_rows, privacy_intro
 
 TOP_ROWS = 20
+PRIVACY_CAPTIONS = {
+    "exact_copy_rate": "Share of each protected group's sampled synthetic rows that copy a real "
+                       "training row exactly, with 95% intervals; diamonds mark the same share "
+                       "against the real holdout rows.",
+    "dcr_closer_to_train_share": "Share of each group's synthetic rows closer to a training row than "
+                                 "to a holdout row, with 95% intervals; 0.5 means no sign of "
+                                 "memorisation.",
+    "k_share_below": "Share of each group's synthetic rows in a quasi-identifier class smaller than "
+                     "k: the rows that point at few people.",
+    "singling_out_risk": "anonymeter singling-out risk per group with its 95% interval (0 = no "
+                         "excess risk over unseen real rows).",
+    "linkability_risk": "anonymeter linkability risk per group with its 95% interval (0 = no excess "
+                        "risk over unseen real rows).",
+    "inference_risk": "anonymeter inference risk of the worst secret column per group, with its 95% "
+                      "interval (0 = no excess risk over unseen real rows).",
+}
 SEVERITY_COLORS = {"critical": "#7b1010", "high": "#c62828", "medium": "#e07b00", "low": "#7f7f7f"}
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;
@@ -74,6 +91,13 @@ def report_figures(report: AuditReport) -> list[tuple[str, str, go.Figure]]:
         out.append(("dataset-drift", "Share of drifted columns per window; at or above the dashed line "
                     "the whole dataset counts as drifted.",
                     charts.dataset_drift_figure(report.dataset_drift)))
+    privacy = report.privacy
+    if privacy is not None and not privacy.empty:
+        groups = privacy[privacy["attribute"].notna()]
+        for measure in charts.PRIVACY_CHART_MEASURES:
+            if (groups["measure"] == measure).any():
+                out.append((f"privacy-{measure.replace('_', '-')}", PRIVACY_CAPTIONS[measure],
+                            charts.privacy_figure(privacy, measure)))
     return out
 
 
@@ -142,10 +166,25 @@ def _tables(report: AuditReport) -> str:
     return "\n".join(out)
 
 
+def _privacy(report: AuditReport, figures: list[tuple[str, str, go.Figure]], nonce: str) -> str:
+    out = [f"<p>{esc(privacy_intro(report))}</p>"]
+    privacy = report.privacy
+    if privacy is not None and not privacy.empty:
+        out.append(table(overall_rows(privacy), OVERALL_HEADER))
+        header, rows = group_table(privacy)
+        if rows:
+            out.append("<h3>Per protected group (value [95% CI] risk level)</h3>" + table(rows, header))
+        out.append(_chart_blocks(figures, nonce))
+    return "\n".join(out)
+
+
 def to_html(report: AuditReport) -> str:
     """The summary as one HTML document that works offline (plotly.js inlined once)."""
     real, synth = report.inputs["real"], report.inputs["synthetic"]
     figures = report_figures(report)
+    # The privacy charts sit in the Privacy section beside their table; the rest under Charts.
+    privacy_figures = [f for f in figures if f[0].startswith("privacy-")]
+    main_figures = [f for f in figures if not f[0].startswith("privacy-")]
     # The nonce only has to differ from anything an attacker could guess in advance; a digest of
     # the report's inputs and time keeps the same report byte-identical across exports.
     nonce = hashlib.sha256(f"{report.created_at}{real['sha256']}{synth['sha256']}".encode()).hexdigest()[:24]
@@ -180,9 +219,11 @@ document.querySelectorAll('div.chart').forEach(function (el) {{
 <p class="verdict {state}">{esc(verdict(report))}</p>
 {''.join(_sections(report))}
 <h2 id="charts">Charts</h2>
-{_chart_blocks(figures, nonce) if figures else "<p class='muted'>No chart: no table to draw.</p>"}
+{_chart_blocks(main_figures, nonce) if main_figures else "<p class='muted'>No chart: no table to draw.</p>"}
 <h2 id="tables">Tables</h2>
 {_tables(report)}
+<h2 id="privacy">Privacy</h2>
+{_privacy(report, privacy_figures, nonce)}
 <h2 id="inputs">Inputs and roles</h2>
 {inputs}{roles}
 <h2 id="parts">Audit parts</h2>

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from governance.audit import AuditReport
+from governance.export_privacy import OVERALL_HEADER, group_table, overall_rows, privacy_intro
 
 TOP_ROWS = 20
 # Markdown syntax characters escaped in user text (after html.escape, since renderers allow raw HTML).
@@ -138,4 +139,21 @@ def _tables(report: AuditReport) -> list[str]:
             [(r.window, r.n_drifted, r.n_columns, f"{100 * r.drifted_share:.0f}%", fmt(bool(r.dataset_drift)))
              for r in dd.itertuples(index=False)],
             ["window", "drifted columns", "columns", "share", "dataset drift"])]
+    out += privacy_section(report)
+    return out
+
+
+def privacy_section(report: AuditReport) -> list[str]:
+    """The Privacy section: what ran, the overall measures, and each protected group's values.
+
+    Markdown carries no chart; the group table holds the numbers the HTML summary draws.
+    """
+    out = ["## Privacy", md(privacy_intro(report))]
+    privacy = report.privacy
+    if privacy is None or privacy.empty:
+        return out
+    out.append(md_table(overall_rows(privacy), OVERALL_HEADER))
+    header, rows = group_table(privacy)
+    if rows:
+        out += ["### Privacy per protected group (value [95% CI] risk level)", md_table(rows, header)]
     return out

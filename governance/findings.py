@@ -188,6 +188,121 @@ def drift_findings(drift: pd.DataFrame, dataset_drift: pd.DataFrame | None, *, f
     return out
 
 
+# Privacy risk level of the overall value -> finding severity, per measure. Exact copies disclose
+# records outright, so a high copy rate is critical; the other measures are signs, not proof.
+PRIVACY_SEVERITY = {
+    "exact_copy_rate": {"high": "critical", "medium": "high"},
+    "dcr_closer_to_train_share": {"high": "high", "medium": "medium"},
+    "dcr_median": {"high": "high", "medium": "medium"},
+    "singling_out_risk": {"high": "high", "medium": "medium"},
+    "linkability_risk": {"high": "high", "medium": "medium"},
+    "inference_risk": {"high": "high", "medium": "medium"},
+    "k_share_below": {"high": "medium", "medium": "low", "low": "low"},
+}
+ATTACK_WORDS = {
+    "singling_out_risk": ("singling-out risk", "predicates built from the synthetic rows isolate "
+                          "single real training records more often than unseen ones"),
+    "linkability_risk": ("linkability risk", "the synthetic rows link two halves of a real "
+                         "training record back together more often than for unseen records"),
+    "inference_risk": ("attribute-inference risk", "an attacker who knows the other columns "
+                       "guesses {secret} of real training records more often than of unseen ones"),
+}
+
+
+def _ci_pct(row: pd.Series) -> str:
+    if pd.isna(row["ci_low"]):
+        return "no interval"
+    return f"95% CI {_pct(row['ci_low'])} to {_pct(row['ci_high'])}"
+
+
+def _worst_group(groups: pd.DataFrame, measure: str, *, min_count: int,
+                 ascending: bool = False):
+    """The group with the highest (or lowest) value of a measure among groups with enough rows."""
+    rows = groups[(groups["measure"] == measure) & (groups["n"] >= min_count)].dropna(subset=["value"])
+    if rows.empty:
+        return None
+    return rows.sort_values(["value", "attribute", "group"], ascending=[ascending, True, True]).iloc[0]
+
+
+def privacy_findings(privacy: pd.DataFrame, settings: Mapping | None = None, *,
+                     min_count: int = 30) -> list[Finding]:
+    """Copies, memorisation, attack risks and small quasi-identifier classes, with the worst group."""
+    settings = settings or {}
+    overall = privacy[privacy["attribute"].isna()].set_index("measure")
+    groups = privacy[privacy["attribute"].notna()]
+    out = []
+
+    def add(measure: str, level: str, sentence: str, subject: str, magnitude: float) -> None:
+        severity = PRIVACY_SEVERITY[measure].get(level)
+        if severity:
+            out.append(Finding(f"privacy:{measure}", severity, "privacy", sentence, subject,
+                               float(magnitude)))
+
+    def group_note(measure: str, value: float, show) -> str:
+        worst = _worst_group(groups, measure, min_count=min_count)
+        # Named only when clearly worse: its whole interval above the overall value.
+        if worst is None or not worst["ci_low"] > value:
+            return ""
+        return f"; in group {worst['attribute']} = {worst['group']} {show(worst['value'])}"
+
+    if "exact_copy_rate" in overall.index:
+        row = overall.loc["exact_copy_rate"]
+        if row["value"] > 0:
+            held = "" if pd.isna(row["reference"]) else f"; {_pct(row['reference'])} copy a real holdout row"
+            add("exact_copy_rate", row["risk_level"],
+                f"{_pct(row['value'])} of synthetic rows are exact copies of real training rows "
+                f"({_ci_pct(row)}{held})"
+                f"{group_note('exact_copy_rate', row['value'], _pct)}: copied rows disclose real "
+                "records as they are.", "exact copies", row["value"])
+    if "dcr_closer_to_train_share" in overall.index:
+        row = overall.loc["dcr_closer_to_train_share"]
+        if row["ci_low"] > 0.5:
+            add("dcr_closer_to_train_share", row["risk_level"],
+                f"synthetic rows sit closer to the training rows than to the holdout in "
+                f"{_pct(row['value'])} of cases ({_ci_pct(row)}; 50% expected)"
+                f"{group_note('dcr_closer_to_train_share', row['value'], _pct)}: the generator may "
+                "memorise its training rows.", "closer to training", row["value"])
+    if "dcr_median" in overall.index:
+        row = overall.loc["dcr_median"]
+        if not pd.isna(row["value"]) and not pd.isna(row["reference"]):
+            add("dcr_median", row["risk_level"],
+                f"the median distance from a synthetic row to its closest real training row is "
+                f"{row['value']:.3f}, against {row['reference']:.3f} for unseen real rows: the "
+                "synthetic rows sit unusually close to real ones.", "distance to closest record",
+                1 - row["value"] / row["reference"] if row["reference"] > 0 else 1.0)
+    for measure, (name, what) in ATTACK_WORDS.items():
+        if measure not in overall.index:
+            continue
+        row = overall.loc[measure]
+        if pd.isna(row["value"]) or not row["ci_low"] > 0:
+            continue
+        secret = ""
+        if measure == "inference_risk":
+            per_secret = overall[overall.index.str.startswith("inference_risk:")
+                                 & (overall["value"] == row["value"])]
+            secret = per_secret.index[0].split(":", 1)[1] if len(per_secret) else "a secret column"
+        add(measure, row["risk_level"],
+            f"{name} {row['value']:.3f} (95% CI {row['ci_low']:.3f} to {row['ci_high']:.3f})"
+            f"{group_note(measure, row['value'], lambda v: f'{v:.3f}')}: "
+            f"{what.format(secret=secret)}.", name, row["value"])
+    if {"k_anonymity", "k_share_below"} <= set(overall.index):
+        k_row, share = overall.loc["k_anonymity"], overall.loc["k_share_below"]
+        k = int(share["reference"]) if not pd.isna(share["reference"]) else None
+        if k is not None and k_row["value"] < k:
+            worst = _worst_group(groups, "k_share_below", min_count=min_count)
+            level = share["risk_level"]
+            if worst is not None and worst["risk_level"] == "high" and level == "low":
+                level = "medium"  # a minority group stands out even when the whole table is fine
+            qis = ", ".join(map(str, settings.get("quasi_identifiers", []))) or "the quasi-identifiers"
+            extra = ("" if worst is None or worst["value"] <= share["value"] else
+                     f"; in group {worst['attribute']} = {worst['group']} {_pct(worst['value'])}")
+            add("k_share_below", level,
+                f"k-anonymity over {qis} is {int(k_row['value'])}: {_pct(share['value'])} of "
+                f"synthetic rows sit in a quasi-identifier class of fewer than {k} rows"
+                f"{extra}, so those rows point at few people.", "k-anonymity", share["value"])
+    return out
+
+
 def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -212,6 +327,8 @@ def draft_findings(
     fidelity: pd.DataFrame | None = None,
     drift: pd.DataFrame | None = None,
     dataset_drift: pd.DataFrame | None = None,
+    privacy: pd.DataFrame | None = None,
+    privacy_settings: Mapping | None = None,
     errors: Mapping[str, str] | None = None,
     min_count: int = 30,
     freq: str = "M",
@@ -225,5 +342,7 @@ def draft_findings(
     if fidelity is not None and not fidelity.empty:
         found += fidelity_findings(fidelity, min_count=min_count)
     found += drift_findings(drift, dataset_drift, freq=freq)
+    if privacy is not None and not privacy.empty:
+        found += privacy_findings(privacy, privacy_settings, min_count=min_count)
     found += error_findings(errors or {})
     return rank_findings(found)

@@ -23,6 +23,9 @@ class PolicyTables:
     impact_change: pd.DataFrame | None = None
     fidelity: pd.DataFrame | None = None
     dataset_drift: pd.DataFrame | None = None
+    # Privacy records (privacy.report.GROUP_COLUMNS): distance-based rows, and anonymeter rows.
+    privacy: pd.DataFrame | None = None
+    privacy_attacks: pd.DataFrame | None = None
     min_count: int = 30
     # part name -> why it is missing ("skipped: no time column", "error: ...").
     missing: Mapping[str, str] = field(default_factory=dict)
@@ -185,6 +188,65 @@ def _pct(share: float) -> str:
     return f"{100 * float(share):.1f}%"
 
 
+def _ci(row: pd.Series) -> str:
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return f"{int(row['n']):,} rows"
+    return f"95% CI {_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}, {int(row['n']):,} rows"
+
+
+def _privacy_max(name: str, measure: str) -> Measure:
+    """A max threshold on a privacy measure: overall value, or a group clearly above it.
+
+    A group counts by the lower end of its 95% interval: with a few dozen sampled rows a group's
+    value alone swings widely, and a gate must not fail on that noise; a group whose interval
+    lies above the limit fails it. Groups under the audit's minimum count are left out.
+    """
+
+    def check(t: PolicyTables, threshold: float) -> PolicyCheck:
+        spec = THRESHOLDS[name]
+        table = getattr(t, spec.part)
+        rows = table[table["measure"] == measure]
+        overall = rows[rows["attribute"].isna()].dropna(subset=["value"])
+        if overall.empty:
+            return _check(spec, None, threshold, "no overall value (see the privacy notes)")
+        ov = overall.iloc[0]
+        groups = rows[rows["attribute"].notna()].dropna(subset=["value"])
+        left_out = int((groups["n"] < t.min_count).sum())
+        groups = groups[groups["n"] >= t.min_count]
+        note = f"; {left_out} group(s) under {t.min_count} rows left out" if left_out else ""
+        where = f"overall ({_ci(ov)})"
+        value = float(ov["value"])
+        if not groups.empty:
+            bound = groups["ci_low"].fillna(groups["value"])
+            worst = groups.loc[bound.idxmax()]
+            who = f"{worst['attribute']} = {worst['group']}"
+            if bound.max() > value:
+                value = float(bound.max())
+                where = (f"as the lower end of the 95% interval for {who} (value "
+                         f"{_fmt(worst['value'])}, {_ci(worst)}; overall {_fmt(ov['value'])})")
+            else:
+                where += f"; worst group {who}: {_fmt(worst['value'])} ({_ci(worst)})"
+        return _check(spec, value, threshold, where + note)
+
+    return check
+
+
+def _min_k_anonymity(t: PolicyTables, threshold: float) -> PolicyCheck:
+    spec = THRESHOLDS["min_k_anonymity"]
+    rows = t.privacy[t.privacy["measure"] == "k_anonymity"].dropna(subset=["value"])
+    overall = rows[rows["attribute"].isna()]
+    if overall.empty:
+        return _check(spec, None, threshold, "no synthetic row to group")
+    k = float(overall.iloc[0]["value"])
+    groups = rows[rows["attribute"].notna() & (rows["value"] < threshold)]
+    names = [f"{a} = {g}" for a, g in zip(groups["attribute"], groups["group"], strict=True)]
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    where = (f"rows in the smallest quasi-identifier class; groups with a class under "
+             f"{_fmt(threshold)}: {shown}" if names else
+             "rows in the smallest quasi-identifier class; no protected group has a smaller one")
+    return _check(spec, k, threshold, where)
+
+
 THRESHOLDS: dict[str, ThresholdSpec] = {
     spec.name: spec
     for spec in (
@@ -207,6 +269,30 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         ThresholdSpec("max_drifted_share", "max", "dataset_drift",
                       "Largest share of drifted columns in a time window", _max_drifted_share,
                       "the data of this period differs from the reference; conclusions may be stale."),
+        ThresholdSpec("max_exact_copy_rate", "max", "privacy",
+                      "Share of synthetic rows that are exact copies of a real training row",
+                      _privacy_max("max_exact_copy_rate", "exact_copy_rate"),
+                      "a copied row discloses a real person's record as it is."),
+        ThresholdSpec("max_dcr_closer_to_train_share", "max", "privacy",
+                      "Share of synthetic rows closer to a training row than to any holdout row",
+                      _privacy_max("max_dcr_closer_to_train_share", "dcr_closer_to_train_share"),
+                      "above 0.5 the generator reproduces the rows it was trained on (memorises)."),
+        ThresholdSpec("max_singling_out_risk", "max", "privacy_attacks",
+                      "anonymeter singling-out risk",
+                      _privacy_max("max_singling_out_risk", "singling_out_risk"),
+                      "the synthetic data helps isolate one real person's record."),
+        ThresholdSpec("max_linkability_risk", "max", "privacy_attacks",
+                      "anonymeter linkability risk",
+                      _privacy_max("max_linkability_risk", "linkability_risk"),
+                      "the synthetic data helps join two partial records of the same person."),
+        ThresholdSpec("max_inference_risk", "max", "privacy_attacks",
+                      "anonymeter attribute-inference risk (worst secret column)",
+                      _privacy_max("max_inference_risk", "inference_risk"),
+                      "the synthetic data helps guess a person's secret (by default protected) attribute."),
+        ThresholdSpec("min_k_anonymity", "min", "privacy",
+                      "k-anonymity of the synthetic data over the quasi-identifiers",
+                      _min_k_anonymity,
+                      "a quasi-identifier combination shared by fewer rows points at fewer people."),
     )
 }
 

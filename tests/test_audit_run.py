@@ -37,10 +37,14 @@ def test_a_dataset_against_itself_has_no_representation_finding(adult_real):
     report = run_audit(adult_self_pair(adult_real))
     assert np.allclose(report.subgroup_gaps["gap"], 0)
     assert np.allclose(report.impact_change["change"].dropna(), 0)
+    fairness = [f for f in report.findings if f.kind != "privacy"]
     # Only the real data's own disparities remain, as "kept" low findings.
-    assert {f.severity for f in report.findings} <= {"low"}
-    assert {f.kind for f in report.findings} <= {"disparate_impact"}
-    assert all("kept" in f.sentence for f in report.findings)
+    assert {f.severity for f in fairness} <= {"low"}
+    assert {f.kind for f in fairness} <= {"disparate_impact"}
+    assert all("kept" in f.sentence for f in fairness)
+    # ... while a copy is the worst case for privacy, and the first finding.
+    assert report.findings[0].code == "privacy:exact_copy_rate"
+    assert report.findings[0].severity == "critical"
     strict = parse_policy("[thresholds]\nmax_abs_share_gap = 0\nmax_disparate_impact_change = 0\n"
                           "min_column_fidelity = 1\n")
     assert report.with_policy(strict).passed

@@ -33,7 +33,8 @@ from governance.roles import Roles
 from governance.samples import SAMPLE_DIR
 
 TOP_KEYS = ["schema_version", "created_at", "inputs", "roles", "subgroup_gaps", "fidelity",
-            "disparate_impact", "group_metrics", "drift", "findings", "notes", "lineage", "policy"]
+            "disparate_impact", "group_metrics", "drift", "privacy", "findings", "notes", "lineage",
+            "policy"]
 EVIL_COLUMN = "<img src=x onerror=alert(1)>"
 EVIL_GROUP = "</script><script>alert(2)</script>"
 FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]

@@ -108,3 +108,18 @@ def dataset_drift_figure(dataset_drift: pd.DataFrame, *, threshold: float = 0.5)
     fig.update_yaxes(title="share of drifted columns", range=[0, 1], tickformat=".0%")
     fig.update_xaxes(title="window start")
     return apply_style(fig, title="Share of drifted columns over time", height=380)
+
+
+# Per-group privacy charts of the exported summary, in this order (attack ones only when they ran).
+PRIVACY_CHART_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "k_share_below",
+                          "singling_out_risk", "linkability_risk", "inference_risk")
+
+
+def privacy_figure(privacy: pd.DataFrame, measure: str) -> go.Figure:
+    """One privacy measure per protected group (the Privacy page's chart), titled for the export."""
+    from governance.charts.privacy import group_risk_figure
+    from privacy.measures import MEASURES
+
+    by_group = privacy[privacy["attribute"].notna()]
+    return group_risk_figure(by_group, measure,
+                             title=f"{MEASURES[measure].label} per protected group")
