@@ -256,7 +256,21 @@ def _strip_text(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         if frame[col].dtype == object:
             frame[col] = frame[col].str.strip() if _all_text(frame[col]) else frame[col]
+            frame[col] = _overflowing_numbers(frame[col])
     return frame
+
+
+def _overflowing_numbers(values: pd.Series) -> pd.Series:
+    # pandas keeps a number column as text when one value overflows a float ("1e999");
+    # read it as numbers (that value becomes inf, which the pair then treats as missing).
+    present = values.dropna()
+    if present.empty or not _all_text(present.head(1000)):
+        return values
+    try:
+        present.head(1000).astype("float64")  # cheap refusal of ordinary text columns
+        return values.astype("float64")  # Python's float() reads "1e999" as inf, pandas' parser not
+    except (ValueError, TypeError, OverflowError):
+        return values
 
 
 def _all_text(series: pd.Series) -> bool:
