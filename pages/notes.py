@@ -16,9 +16,8 @@ from governance.notes import (
 )
 from governance.policy import parse_policy
 from ui.cache import cached_call
-from ui.state import require_pair
+from ui.state import NOTES_ERROR_KEY, require_pair, session_notes, store_session_notes
 
-NOTES_KEY = "notes"
 # The Generation page may record the settings that made a synthetic side, keyed by its sha256.
 SETTINGS_KEY = "generated_settings"
 SEVERITY_ICONS = {"critical": ":red-badge[critical]", "high": ":red-badge[high]",
@@ -31,13 +30,13 @@ st.caption("Every finding of the audit, what is done about it, and the summary t
 
 
 def current_notes() -> list[MitigationNote]:
-    """The session's notes as MitigationNote objects (dicts from older sessions are converted)."""
-    notes = st.session_state.setdefault(NOTES_KEY, [])
-    return [n if isinstance(n, MitigationNote) else MitigationNote(**n) for n in notes]
+    """The session's notes (restored from the autosave of this URL's session on first use)."""
+    return session_notes()
 
 
 def save_notes(notes: list[MitigationNote]) -> None:
-    st.session_state[NOTES_KEY] = list(notes)
+    """Keep the notes in the session and autosave them (see governance/notes_store.py)."""
+    store_session_notes(notes)
 
 
 with st.expander("Audit options and policy"):
@@ -71,6 +70,8 @@ except FairSynthError as exc:
     st.stop()
 
 notes = current_notes()
+if store_error := st.session_state.get(NOTES_ERROR_KEY):
+    st.warning(store_error)
 report = base.with_notes(notes).with_policy(policy)
 
 summary = st.columns(4)
@@ -139,6 +140,9 @@ with tab_free:
                     st.rerun()
                 except FairSynthError as exc:
                     st.error(str(exc))
+    st.caption("Notes are saved as you write them, under this page's link (the `s=` part of the "
+               "address): open the same link after a reload or a restart to continue. Anyone with "
+               "the link can read them.")
     if notes:
         st.dataframe([n.to_dict() for n in notes], hide_index=True,
                      column_order=["finding_code", "action", "owner", "status", "rationale", "updated"])

@@ -1,4 +1,4 @@
-"""Session state in one place: the active dataset pair, its source label and the notes."""
+"""Session state in one place: the active dataset pair, its source label, the session token and notes."""
 
 from __future__ import annotations
 
@@ -6,14 +6,26 @@ import streamlit as st
 
 from governance.data import DatasetPair
 from governance.errors import FairSynthError
+from governance.notes import MitigationNote
+from governance.notes_store import (
+    is_valid_token,
+    load_session_notes,
+    new_token,
+    save_session_notes,
+)
 from governance.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
 
 PAIR_KEY = "pair"
 SOURCE_KEY = "pair_source"
+TOKEN_KEY = "session_token"
+TOKEN_PARAM = "s"
+NOTES_KEY = "notes"
+NOTES_ERROR_KEY = "notes_store_error"
 
 
 def init_state() -> None:
-    """Load the default bundled pair on a session's first run, so the demo needs no set-up."""
+    """Keep the session token in the URL; load the default pair on a session's first run."""
+    _keep_token_in_url()
     if PAIR_KEY in st.session_state:
         return
     st.session_state[PAIR_KEY] = None
@@ -47,3 +59,44 @@ def require_pair() -> DatasetPair:
         st.info("No dataset pair is loaded yet. Open the **Data** page to pick a sample or upload files.")
         st.stop()
     return pair
+
+
+def _keep_token_in_url() -> None:
+    # The token names this session's autosave; a valid one in the URL (a reload, a restarted
+    # server, a bookmark) is adopted, anything else is replaced by a fresh random one. Page
+    # switches may drop the query string, so it is written back on every run.
+    if TOKEN_KEY not in st.session_state:
+        given = st.query_params.get(TOKEN_PARAM)
+        st.session_state[TOKEN_KEY] = given if is_valid_token(given) else new_token()
+    if st.query_params.get(TOKEN_PARAM) != st.session_state[TOKEN_KEY]:
+        st.query_params[TOKEN_PARAM] = st.session_state[TOKEN_KEY]
+
+
+def session_token() -> str:
+    """This browser session's token (also in the URL as ?s=...)."""
+    _keep_token_in_url()
+    return st.session_state[TOKEN_KEY]
+
+
+def session_notes() -> list[MitigationNote]:
+    """The session's notes; on the first call, those autosaved under the URL's token."""
+    if NOTES_KEY not in st.session_state:
+        try:
+            st.session_state[NOTES_KEY] = list(load_session_notes(session_token()))
+        except FairSynthError as exc:
+            st.session_state[NOTES_KEY] = []
+            st.session_state[NOTES_ERROR_KEY] = f"Saved notes could not be restored: {exc}"
+    notes = st.session_state[NOTES_KEY]
+    return [n if isinstance(n, MitigationNote) else MitigationNote(**n) for n in notes]
+
+
+def store_session_notes(notes: list[MitigationNote]) -> None:
+    """Keep the notes in the session and autosave them under the session token."""
+    st.session_state[NOTES_KEY] = list(notes)
+    try:
+        save_session_notes(session_token(), notes)
+        st.session_state.pop(NOTES_ERROR_KEY, None)
+    except OSError as exc:
+        st.session_state[NOTES_ERROR_KEY] = (
+            f"Notes are kept in this session but could not be saved to disk ({exc.strerror}); "
+            "download them from the Export tab.")
