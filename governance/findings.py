@@ -232,8 +232,9 @@ def privacy_findings(privacy: pd.DataFrame, settings: Mapping | None = None, *,
     groups = privacy[privacy["attribute"].notna()]
     out = []
 
-    def add(measure: str, level: str, sentence: str, subject: str, magnitude: float) -> None:
-        severity = PRIVACY_SEVERITY[measure].get(level)
+    def add(measure: str, level: str, sentence: str, subject: str, magnitude: float,
+            severity: str | None = None) -> None:
+        severity = severity or PRIVACY_SEVERITY[measure].get(level)
         if severity:
             out.append(Finding(f"privacy:{measure}", severity, "privacy", sentence, subject,
                                float(magnitude)))
@@ -249,11 +250,20 @@ def privacy_findings(privacy: pd.DataFrame, settings: Mapping | None = None, *,
         row = overall.loc["exact_copy_rate"]
         if row["value"] > 0:
             held = "" if pd.isna(row["reference"]) else f"; {_pct(row['reference'])} copy a real holdout row"
+            severity, why = None, "copied rows disclose real records as they are."
+            baseline = settings.get("real_holdout_match_rate")
+            if baseline is not None and not row["ci_low"] > baseline:
+                # Real unseen rows match training rows as often: common value combinations
+                # (few, coarse columns) rather than memorised records; still a disclosure.
+                severity = {"high": "medium", "medium": "low"}.get(row["risk_level"])
+                why = (f"no more often than real holdout rows match training rows "
+                       f"({_pct(baseline)}): common value combinations rather than memorised "
+                       "records, yet each repeats a real row.")
             add("exact_copy_rate", row["risk_level"],
                 f"{_pct(row['value'])} of synthetic rows are exact copies of real training rows "
                 f"({_ci_pct(row)}{held})"
-                f"{group_note('exact_copy_rate', row['value'], _pct)}: copied rows disclose real "
-                "records as they are.", "exact copies", row["value"])
+                f"{group_note('exact_copy_rate', row['value'], _pct)}: {why}", "exact copies",
+                row["value"], severity)
     if "dcr_closer_to_train_share" in overall.index:
         row = overall.loc["dcr_closer_to_train_share"]
         if row["ci_low"] > 0.5:

@@ -194,7 +194,7 @@ def _ci(row: pd.Series) -> str:
     return f"95% CI {_fmt(row['ci_low'])}-{_fmt(row['ci_high'])}, {int(row['n']):,} rows"
 
 
-def _privacy_max(name: str, measure: str) -> Measure:
+def _privacy_max(name: str, measure: str, reference: str = "") -> Measure:
     """A max threshold on a privacy measure: overall value, or a group clearly above it.
 
     A group counts by the lower end of its 95% interval: with a few dozen sampled rows a group's
@@ -214,7 +214,9 @@ def _privacy_max(name: str, measure: str) -> Measure:
         left_out = int((groups["n"] < t.min_count).sum())
         groups = groups[groups["n"] >= t.min_count]
         note = f"; {left_out} group(s) under {t.min_count} rows left out" if left_out else ""
-        where = f"overall ({_ci(ov)})"
+        ref = "" if not reference or pd.isna(ov["reference"]) else \
+            f"; {reference}: {_fmt(ov['reference'])}"
+        where = f"overall ({_ci(ov)}{ref})"
         value = float(ov["value"])
         if not groups.empty:
             bound = groups["ci_low"].fillna(groups["value"])
@@ -271,7 +273,8 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
                       "the data of this period differs from the reference; conclusions may be stale."),
         ThresholdSpec("max_exact_copy_rate", "max", "privacy",
                       "Share of synthetic rows that are exact copies of a real training row",
-                      _privacy_max("max_exact_copy_rate", "exact_copy_rate"),
+                      _privacy_max("max_exact_copy_rate", "exact_copy_rate",
+                                   "the same share for real holdout rows"),
                       "a copied row discloses a real person's record as it is."),
         ThresholdSpec("max_dcr_closer_to_train_share", "max", "privacy",
                       "Share of synthetic rows closer to a training row than to any holdout row",
