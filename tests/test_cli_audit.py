@@ -18,6 +18,7 @@ ROOT = SAMPLE_DIR.parent
 FAIRSYNTH = Path(sys.executable).with_name("fairsynth")
 STRICT = "[thresholds]\nmax_abs_share_gap = 0.001\nmin_disparate_impact = 0.8\n"
 LAX = "[thresholds]\nmax_abs_share_gap = 0.9\nmin_column_fidelity = 0.1\n"
+PRIVACY = "[thresholds]\nmax_exact_copy_rate = 0.01\nmax_inference_risk = 0.05\n"
 
 
 def audit(*args: str) -> subprocess.CompletedProcess:
@@ -35,6 +36,8 @@ def files(tmp_path_factory, adult_real, compas_real):
     (folder / "strict.toml").write_text(STRICT)
     (folder / "lax.toml").write_text(LAX)
     (folder / "broken.toml").write_text("[thresholds\nmax_abs_share_gap = 0.1\n")
+    adult_real.sample(frac=1.0, random_state=2).to_parquet(folder / "adult_copy.parquet", index=False)
+    (folder / "privacy.toml").write_text(PRIVACY)
     return folder
 
 
@@ -53,6 +56,11 @@ def test_audit_writes_every_format_and_valid_json(files):
     assert data["roles"]["favorable"] == ">50K"  # guessed, as the Data page would
     assert data["inputs"]["synthetic"]["path"].endswith("adult_synth.csv")
     assert data["findings"][0]["severity"] == "critical" and data["policy"] is None
+    # Distance-based privacy runs by default; the attacks only on request.
+    assert {r["measure"] for r in data["privacy"]} >= {"exact_copy_rate", "k_anonymity"}
+    assert not any(r["measure"].startswith("inference_risk") for r in data["privacy"])
+    parts = {p["part"]: p["status"] for p in data["lineage"]["parts"]}
+    assert parts["privacy"] == "ok" and parts["privacy_attacks"] == "skipped"
     assert (out / "r.md").read_text().startswith("# FairSynth audit")
     assert (out / "r.html").read_text().startswith("<!DOCTYPE html>")
     assert (out / "tables" / "subgroup_gaps.csv").is_file() and (out / "t.zip").stat().st_size > 0
@@ -72,8 +80,9 @@ def test_compas_with_time_and_prediction(files):
 
 
 def test_strict_policy_exits_1_and_names_the_failed_checks(files):
+    # Fairness thresholds only: --no-privacy keeps the run short.
     result = audit(*ADULT, "--synthetic", str(files / "adult_synth.csv"), "--policy",
-                   str(files / "strict.toml"), "--out", str(files / "strict.json"))
+                   str(files / "strict.toml"), "--no-privacy", "--out", str(files / "strict.json"))
     assert result.returncode == 1
     failed = [line for line in result.stderr.splitlines() if "policy check failed" in line]
     assert {line.split(": ")[2] for line in failed} == {"max_abs_share_gap", "min_disparate_impact"}
@@ -83,9 +92,45 @@ def test_strict_policy_exits_1_and_names_the_failed_checks(files):
 
 def test_lax_policy_exits_0(files):
     result = audit(*ADULT, "--synthetic", str(files / "adult_synth.csv"), "--policy",
-                   str(files / "lax.toml"), "--out", str(files / "lax.json"))
+                   str(files / "lax.toml"), "--no-privacy", "--out", str(files / "lax.json"))
     assert result.returncode == 0, result.stderr
     assert "policy passed" in result.stdout
+
+
+def test_a_copy_of_the_real_data_fails_the_exact_copy_threshold(files):
+    out = files / "copy.json"
+    result = audit(*ADULT, "--synthetic", str(files / "adult_copy.parquet"), "--policy",
+                   str(files / "privacy.toml"), "--out", str(out))
+    assert result.returncode == 1
+    failed = [line for line in result.stderr.splitlines() if "policy check failed" in line]
+    assert [line.split(": ")[2] for line in failed] == ["max_exact_copy_rate"]
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, load_schema())
+    checks = {c["name"]: c for c in data["policy"]["checks"]}
+    assert checks["max_inference_risk"]["passed"] is None  # attacks off: not applicable
+    assert data["findings"][0]["code"] == "privacy:exact_copy_rate"
+
+
+def test_no_privacy_turns_the_privacy_checks_to_not_applicable(files):
+    out = files / "no_privacy.json"
+    result = audit(*ADULT, "--synthetic", str(files / "adult_copy.parquet"), "--policy",
+                   str(files / "privacy.toml"), "--no-privacy", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["privacy"] == [] and all(c["passed"] is None for c in data["policy"]["checks"])
+
+
+def test_privacy_flags_exclude_each_other_and_bad_quasi_identifiers_are_reported(files):
+    result = audit(*ADULT, "--synthetic", str(files / "adult_copy.parquet"), "--no-privacy",
+                   "--privacy-attacks", "--out", str(files / "x.json"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "not allowed with argument" in result.stderr and not (files / "x.json").exists()
+    out = files / "qi.json"
+    result = audit(*ADULT, "--synthetic", str(files / "adult_copy.parquet"), "--quasi-identifiers",
+                   "age,zipcode", "--policy", str(files / "privacy.toml"), "--out", str(out))
+    # The privacy part fails (reported on stderr) and the gate fails with it.
+    assert result.returncode == 1
+    assert "the privacy part failed: Unknown quasi-identifier column(s): zipcode" in result.stderr
 
 
 @pytest.mark.parametrize("change, message", [
