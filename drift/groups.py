@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drift.timeline import dataset_drift, drift_over_time, windowed
+from drift.timeline import dataset_drift, drift_over_time
 from drift.windows import Freq, iso_start, window_label
-from fairness._counts import MISSING, joint_label_codes
-from fairness.impact import disparate_impact_frame
+from engines import Cells, Counter, as_counter
+from engines.tables import marginal
+from fairness._counts import MISSING
+from fairness.impact import disparate_impact_frame, impact_from_counts
 from governance.data import DatasetPair
 from governance.errors import IncomputableMetricError, InvalidInputError
 
@@ -18,7 +20,7 @@ MATCH_PP = 1.0
 
 
 def subgroups_over_time(
-    pair: DatasetPair,
+    pair: DatasetPair | Counter,
     *,
     freq: Freq | None = "M",
     n_windows: int | None = None,
@@ -32,18 +34,18 @@ def subgroups_over_time(
     """
     if not pair.roles.protected:
         raise InvalidInputError("No protected attribute is set; mark one as protected on the Data page.")
-    win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
+    counter = as_counter(pair)
+    win = counter.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
+    cells = counter.cells()
     n_blocks = len(win.table)
-    keep = win.block_ids >= 0
     labels_iso = [iso_start(s) for s in win.starts]
     parts = []
     for attribute in pair.roles.protected:
-        real_codes, synth_codes, labels = joint_label_codes(pair.real[attribute], pair.synthetic[attribute])
+        labels = cells.labels[attribute]
         size = len(labels)
-        counts = np.bincount(win.block_ids[keep] * size + real_codes[keep],
-                             minlength=n_blocks * size).reshape(n_blocks, size)
+        counts = marginal(win.cells["rows"], cells.attributes, (attribute,), lead=1)
         totals = counts.sum(axis=1, keepdims=True)
-        synth = np.bincount(synth_codes, minlength=size)
+        synth = cells.marginal("synthetic", "rows", (attribute,))
         synth_share = synth / max(int(synth.sum()), 1)
         parts.append(pd.DataFrame({
             "window": np.repeat(labels_iso, size),
@@ -57,7 +59,7 @@ def subgroups_over_time(
 
 
 def impact_over_time(
-    pair: DatasetPair,
+    pair: DatasetPair | Counter,
     *,
     freq: Freq | None = "M",
     n_windows: int | None = None,
@@ -72,42 +74,47 @@ def impact_over_time(
     Columns: window (ISO start; None on the synthetic rows), then fairness.impact's columns.
     """
     roles = pair.roles
-    win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
-    overall = disparate_impact_frame(pair.real, roles, dataset="real", reference=reference,
-                                     intersections=False)
+    counter = as_counter(pair)
+    win = counter.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
+    if not roles.target or roles.favorable is None or not roles.protected:
+        # The same refusal as a frame audit gives.
+        disparate_impact_frame(pd.DataFrame(), roles)
+    cells = counter.cells()
+    overall = impact_from_counts(cells, cells.counts["real"], cells.first["real"], dataset="real",
+                                 reference=reference or {}, intersections=False, strict=True)
     fixed = dict(zip(overall["attribute"], overall["reference_group"], strict=False))
     fixed.update(reference or {})
     parts = []
     for block, start in enumerate(win.starts):
-        frame = pair.real.loc[win.block_ids == block]
-        part = _impact_per_attribute(frame, pair, "real", fixed)
+        counts = {m: v[block] for m, v in win.cells.items()}
+        first = {a: v[block] for a, v in win.first.items()}
+        part = _impact_per_attribute(cells, counts, first, "real", fixed)
         part.insert(0, "window", iso_start(start))
         parts.append(part)
-    synth = _impact_per_attribute(pair.synthetic, pair, "synthetic", fixed)
+    synth = _impact_per_attribute(cells, cells.counts["synthetic"], cells.first["synthetic"],
+                                  "synthetic", fixed)
     synth.insert(0, "window", None)
     parts.append(synth)
     return pd.concat(parts, ignore_index=True)
 
 
-def _impact_per_attribute(frame: pd.DataFrame, pair: DatasetPair, dataset: str,
+def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
                           fixed: dict[str, str]) -> pd.DataFrame:
-    # One attribute at a time, so a reference group absent from this frame only affects its attribute.
+    # One attribute at a time, so a reference group absent from this block only affects its attribute.
     parts = []
-    for attribute in pair.roles.protected:
-        roles = pair.roles.with_changes(protected=(attribute,))
+    for attribute in cells.attributes:
+        options = {"dataset": dataset, "intersections": False, "strict": True, "attributes": (attribute,)}
         try:
-            part = disparate_impact_frame(frame, roles, dataset=dataset, reference=fixed,
-                                          intersections=False)
+            part = impact_from_counts(cells, counts, first, reference=fixed, **options)
         except InvalidInputError:
-            # The fixed reference group is absent here: use this frame's own highest-rate group.
-            part = disparate_impact_frame(frame, roles, dataset=dataset, reference=None,
-                                          intersections=False)
+            # The fixed reference group is absent here: use this block's own highest-rate group.
+            part = impact_from_counts(cells, counts, first, reference={}, **options)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
 def staleness_summary(
-    pair: DatasetPair,
+    pair: DatasetPair | Counter,
     *,
     freq: Freq | None = "M",
     n_windows: int | None = None,

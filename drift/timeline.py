@@ -8,9 +8,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from drift.counts import EncodedColumn, block_counts, encode_column, encode_pair
 from drift.stats import DRIFT_COLUMNS, drift_from_counts
 from drift.windows import Freq, assign_windows, iso_start, unparseable_count, window_table
+from drift.windows import _raw_windows as raw_windows
+from drift.windows import _table as window_rows_table
+from engines import Counter, WindowCounts, as_counter
 from governance.data import DatasetPair
 from governance.errors import InvalidInputError
 
@@ -51,23 +53,41 @@ def windowed(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | Non
         raise NoTimeRoleError()
     if time not in pair.real.columns:
         raise InvalidInputError(f"Time column '{time}' is not in the real table.")
-    starts = assign_windows(pair.real[time], freq=freq, n_windows=n_windows, min_rows=min_rows,
-                            small=small)
-    table = window_table(pair.real, time, freq=freq, n_windows=n_windows, min_rows=min_rows,
-                         small=small)
-    table = table[table["rows"] > 0]
+    if small not in ("flag", "merge"):
+        raise InvalidInputError(f"Unknown small-window handling '{small}'. Available: flag, merge.")
     if small == "merge":
-        table = table[table["merged_into"].isna()]
+        starts = assign_windows(pair.real[time], freq=freq, n_windows=n_windows, min_rows=min_rows,
+                                small=small)
+        table = window_table(pair.real, time, freq=freq, n_windows=n_windows, min_rows=min_rows,
+                             small=small)
+        table = table[(table["rows"] > 0) & table["merged_into"].isna()]
+        unparseable = table.attrs.get("unparseable", unparseable_count(pair.real[time]))
+    else:
+        # One parse and one bucketing of the time column serve the table and the row positions.
+        starts, parsed = raw_windows(pair.real[time], freq=freq, n_windows=n_windows)
+        table = window_rows_table(starts, parsed.max(), freq=freq if n_windows is None else None,
+                                  min_rows=min_rows, small=small)
+        table = table[table["rows"] > 0]
+        unparseable = int((pair.real[time].notna().to_numpy() & parsed.isna().to_numpy()).sum())
     table = table.reset_index(drop=True)
     if table.empty:
         raise InvalidInputError(f"Time column '{time}' has no date in the real table, so there are no windows.")
-    position = pd.Series(np.arange(len(table)), index=table["window"].to_numpy())
-    block_ids = starts.map(position).fillna(-1).to_numpy(dtype=np.int64)
-    return WindowedPair(table, block_ids, unparseable_count(pair.real[time]))
+    return WindowedPair(table, _positions(starts, table["window"]), unparseable)
+
+
+def _positions(starts: pd.Series, windows: pd.Series) -> np.ndarray:
+    """Position of each row's window start among `windows` (sorted), -1 where it has none."""
+    keys = windows.to_numpy(dtype="datetime64[ns]")
+    values = starts.to_numpy(dtype="datetime64[ns]")
+    idx = np.searchsorted(keys, values)
+    inside = idx < len(keys)
+    found = np.zeros(len(values), dtype=bool)
+    found[inside] = keys[idx[inside]] == values[inside]
+    return np.where(found, idx, -1).astype(np.int64)
 
 
 def drift_over_time(
-    pair: DatasetPair,
+    pair: DatasetPair | Counter,
     *,
     freq: Freq | None = "M",
     n_windows: int | None = None,
@@ -94,19 +114,24 @@ def drift_over_time(
     """
     if reference not in REFERENCES:
         raise InvalidInputError(f"Unknown reference '{reference}'. Available: {', '.join(REFERENCES)}.")
-    win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
-    n_blocks = len(win.table)
+    counter = as_counter(pair)
+    win = counter.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
     pairs = _reference_plan(win, reference, reference_window)
     rows: list[tuple] = []
-    for column in pair.analysis_columns:
-        encoded, n_real = _encode(pair, column, with_synthetic=reference == "synthetic")
-        real_part = EncodedColumn(encoded.name, encoded.kind, encoded.support, encoded.codes[:n_real])
-        counts = block_counts(real_part, win.block_ids, n_blocks)
-        synth = encoded.counts(slice(n_real, None)) if reference == "synthetic" else None
+    for column in counter.analysis_columns:
+        values = counter.column(column)
+        kind = "numerical" if values.numeric else "categorical"
+        support = values.values
+        counts = counter.column_windows(column, freq=freq, n_windows=n_windows,
+                                        min_rows=min_rows)[:, :values.width]
+        synth = values.overall["synthetic"][:values.width] if reference == "synthetic" else None
+        if synth is None:
+            # Against real windows only the real side's values form the support (as evidently sees it).
+            seen = counts.sum(axis=0) > 0
+            support, counts = support[seen], counts[:, seen]
         for block, ref_block, label in pairs:
             ref_counts = synth if ref_block is None else counts[ref_block]
-            result = drift_from_counts(encoded.kind, encoded.support, ref_counts, counts[block],
-                                       method=method)
+            result = drift_from_counts(kind, support, ref_counts, counts[block], method=method)
             rows.append((block, label, column, *result))
     out = pd.DataFrame(rows, columns=["block"] + TIMELINE_COLUMNS[1:])
     out = out.sort_values(["block"], kind="stable").reset_index(drop=True)
@@ -120,14 +145,14 @@ def drift_over_time(
 
 
 def dataset_drift(
-    drift: pd.DataFrame | DatasetPair, *, drift_share: float = DRIFT_SHARE, **options
+    drift: pd.DataFrame | DatasetPair | Counter, *, drift_share: float = DRIFT_SHARE, **options
 ) -> pd.DataFrame:
     """Share of drifted columns per window and evidently's dataset-drift decision (share >= 0.5).
 
     Takes the output of `drift_over_time`, or a pair (then `options` go to `drift_over_time`).
     Columns that could not be tested (test "none") count as not drifted, as evidently counts columns.
     """
-    if isinstance(drift, DatasetPair):
+    if not isinstance(drift, pd.DataFrame):
         drift = drift_over_time(drift, **options)
     grouped = drift.groupby("window", sort=False)["drift_detected"]
     out = pd.DataFrame({"n_columns": grouped.size(), "n_drifted": grouped.sum().astype(int)})
@@ -136,7 +161,7 @@ def dataset_drift(
     return out.reset_index()[DATASET_DRIFT_COLUMNS]
 
 
-def resolve_window(win: WindowedPair, text: str) -> int:
+def resolve_window(win: WindowedPair | WindowCounts, text: str) -> int:
     """Position of the window that contains a date given as text ("2013-06", "2013-06-01")."""
     try:
         when = pd.Timestamp(text)
@@ -151,7 +176,7 @@ def resolve_window(win: WindowedPair, text: str) -> int:
     return int(inside[0])
 
 
-def _reference_plan(win: WindowedPair, reference: str, reference_window: str | None):
+def _reference_plan(win: WindowedPair | WindowCounts, reference: str, reference_window: str | None):
     """(current block, reference block or None for synthetic, reference label) for every comparison."""
     blocks = range(len(win.table))
     if reference == "synthetic":
@@ -166,12 +191,6 @@ def _reference_plan(win: WindowedPair, reference: str, reference_window: str | N
     else:
         ref, label = 0, f"first window {iso_start(win.starts[0])}"
     return [(b, ref, label) for b in blocks]
-
-
-def _encode(pair: DatasetPair, column: str, *, with_synthetic: bool) -> tuple[EncodedColumn, int]:
-    if with_synthetic:
-        return encode_pair(pair.real[column], pair.synthetic[column])
-    return encode_column(pair.real[column]), len(pair.real)
 
 
 def window_starts(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,

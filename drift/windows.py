@@ -16,6 +16,7 @@ FREQS: dict[str, str] = {"D": "day", "W": "week", "M": "month", "Q": "quarter", 
 WINDOW_COLUMNS = ["window", "end", "rows", "small", "merged_into"]
 # 1970-01-05 was a Monday: weeks start on Mondays, as pandas' default weekly periods do.
 _MONDAY_OFFSET = 4
+_NS_PER_DAY = 86_400 * 10**9
 
 
 def unparseable_count(times: pd.Series) -> int:
@@ -117,24 +118,29 @@ def _raw_windows(times: pd.Series, *, freq: str | None, n_windows: int | None) -
 
 
 def _calendar(parsed: pd.Series, freq: str) -> pd.Series:
-    # numpy datetime64 truncation is ~10x faster than to_period at a million rows.
+    # Calendar arithmetic on datetime64 is slow per row, so it runs once per distinct day.
     values = parsed.to_numpy(dtype="datetime64[ns]")
-    if freq in ("D", "M", "Y"):
-        out = values.astype(f"datetime64[{freq}]").astype("datetime64[ns]")
-    elif freq == "Q":
-        months = values.astype("datetime64[M]")
-        ok = ~np.isnat(months)
-        m = months.astype(np.int64)
-        out = np.where(ok, (m - m % 3), 0).astype("datetime64[M]").astype("datetime64[ns]")
-        out[~ok] = np.datetime64("NaT")
-    else:  # W
-        days = values.astype("datetime64[D]")
-        ok = ~np.isnat(days)
-        d = days.astype(np.int64)
-        start = (d - _MONDAY_OFFSET) // 7 * 7 + _MONDAY_OFFSET
-        out = np.where(ok, start, 0).astype("datetime64[D]").astype("datetime64[ns]")
-        out[~ok] = np.datetime64("NaT")
+    missing = np.isnat(values)
+    days = np.floor_divide(values.view(np.int64), _NS_PER_DAY)
+    days[missing] = 0
+    codes, unique_days = pd.factorize(days, sort=False)
+    starts = _truncate_days(np.asarray(unique_days, dtype=np.int64).astype("datetime64[D]"), freq)
+    out = starts.astype("datetime64[ns]")[codes]
+    out[missing] = np.datetime64("NaT")
     return pd.Series(out, index=parsed.index, name=parsed.name)
+
+
+def _truncate_days(days: np.ndarray, freq: str) -> np.ndarray:
+    """Start (datetime64[D]) of the window of each day."""
+    if freq == "D":
+        return days
+    if freq in ("M", "Y"):
+        return days.astype(f"datetime64[{freq}]").astype("datetime64[D]")
+    if freq == "Q":
+        m = days.astype("datetime64[M]").astype(np.int64)
+        return (m - m % 3).astype("datetime64[M]").astype("datetime64[D]")
+    d = days.astype(np.int64)  # W
+    return ((d - _MONDAY_OFFSET) // 7 * 7 + _MONDAY_OFFSET).astype("datetime64[D]")
 
 
 def _equal_count(parsed: pd.Series, n: int) -> pd.Series:

@@ -7,7 +7,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from fairness._counts import is_numeric, joint_label_codes, numeric_values
+from engines import ColumnCounts, Counter, as_counter
+from fairness._counts import NUMERIC_MIN_DISTINCT, is_numeric, joint_label_codes, numeric_values
 from governance.data import DatasetPair
 from governance.errors import InvalidInputError
 
@@ -17,35 +18,11 @@ FIDELITY_COLUMNS = [
 ]
 ASSOCIATION_COLUMNS = ["column_a", "column_b", "method", "real", "synthetic", "difference"]
 DISTRIBUTION_COLUMNS = ["side", "label", "order", "count", "share"]
-# Above this many (group, value) cells the per-group counts are taken one group at a time.
-MAX_CELLS = 20_000_000
 
 
 def column_kinds(pair: DatasetPair) -> dict[str, str]:
     """"numeric" (numeric dtype, > 5 distinct real values) or "categorical" per analysis column."""
     return {c: "numeric" if is_numeric(pair.real[c]) else "categorical" for c in pair.analysis_columns}
-
-
-def _value_codes(real: pd.Series, synth: pd.Series, kind: str):
-    """Codes of both sides on one sorted value list; numeric missing values get code -1 (dropped)."""
-    if kind == "categorical":
-        cr, cs, labels = joint_label_codes(real, synth)
-        return cr, cs, len(labels)
-    values = np.concatenate([numeric_values(real), numeric_values(synth)])
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    return codes[: len(real)], codes[len(real):], len(uniques)
-
-
-def _counts(values: np.ndarray, groups: np.ndarray | None, n_groups: int, n_values: int) -> np.ndarray:
-    """(groups x values) count matrix, missing values (code -1) left out."""
-    valid = values >= 0
-    if groups is None:
-        return np.bincount(values[valid], minlength=n_values)[None, :]
-    v, g = values[valid], groups[valid]
-    if n_groups * n_values <= MAX_CELLS:
-        flat = np.bincount(g * n_values + v, minlength=n_groups * n_values)
-        return flat.reshape(n_groups, n_values)
-    return np.vstack([np.bincount(v[g == k], minlength=n_values) for k in range(n_groups)])
 
 
 def _distance(real: np.ndarray, synth: np.ndarray, kind: str) -> np.ndarray:
@@ -63,32 +40,39 @@ def _distance(real: np.ndarray, synth: np.ndarray, kind: str) -> np.ndarray:
     return out
 
 
-def column_fidelity(pair: DatasetPair, *, by_group: bool = True) -> pd.DataFrame:
+def column_fidelity(pair: DatasetPair | Counter, *, by_group: bool = True) -> pd.DataFrame:
     """Per column, real vs synthetic: KS (numeric) or total variation (categorical), 1 - distance.
 
     Definitions as SDMetrics' KSComplement (two-sample KS statistic on non-missing values) and
     TVComplement (half the L1 distance between category frequencies; here a missing value is
     a category of its own). With `by_group`, the same per group of each protected attribute
     (a column is not compared within its own groups). A group absent from one side has NaN
-    distance and score; its counts say why.
+    distance and score; its counts say why. Computed from value counts (see engines/).
     """
-    kinds = column_kinds(pair)
-    groups = {}
-    if by_group:
-        groups = {a: joint_label_codes(pair.real[a], pair.synthetic[a]) for a in pair.roles.protected}
+    counter = as_counter(pair)
+    labels = counter.cells().labels if by_group and counter.roles.protected else {}
     rows: list[dict] = []
-    for column, kind in kinds.items():
-        vr, vs, n_values = _value_codes(pair.real[column], pair.synthetic[column], kind)
+    for column in counter.analysis_columns:
+        counts = counter.column(column)
+        kind = fidelity_kind(counts)
         metric = "ks" if kind == "numeric" else "tv"
-        cr, cs = _counts(vr, None, 1, n_values), _counts(vs, None, 1, n_values)
-        rows += _rows(column, kind, metric, None, [None], cr, cs)
-        for attribute, (gr, gs, labels) in groups.items():
+        # Numbers leave missing values out (last slot); categories count them as a category.
+        cut = slice(0, counts.width) if kind == "numeric" else slice(None)
+        rows += _rows(column, kind, metric, None, [None], counts.overall["real"][None, cut],
+                      counts.overall["synthetic"][None, cut])
+        for attribute, group_labels in labels.items():
             if attribute == column:
                 continue
-            cr = _counts(vr, gr, len(labels), n_values)
-            cs = _counts(vs, gs, len(labels), n_values)
-            rows += _rows(column, kind, metric, attribute, labels, cr, cs)
+            rows += _rows(column, kind, metric, attribute, group_labels,
+                          counts.by_attribute["real"][attribute][:, cut],
+                          counts.by_attribute["synthetic"][attribute][:, cut])
     return pd.DataFrame(rows, columns=FIDELITY_COLUMNS)
+
+
+def fidelity_kind(counts: ColumnCounts) -> str:
+    """"numeric" for numbers/dates with more than five distinct real values, else "categorical"."""
+    real_distinct = int(np.count_nonzero(counts.overall["real"][:counts.width]))
+    return "numeric" if counts.numeric and real_distinct > NUMERIC_MIN_DISTINCT else "categorical"
 
 
 def _rows(column, kind, metric, attribute, labels, cr, cs) -> list[dict]:

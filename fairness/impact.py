@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engines import Cells, Counter, as_counter
+from engines.tables import appearance_rank, marginal
 from fairness._counts import attribute_sets, combined_codes, label_codes
 from governance.data import DatasetPair
 from governance.errors import InvalidInputError
@@ -51,7 +53,7 @@ def disparate_impact_frame(
 
 
 def disparate_impact(
-    pair: DatasetPair,
+    pair: DatasetPair | Counter,
     *,
     reference: dict[str, str] | None = None,
     intersections: bool = True,
@@ -62,17 +64,19 @@ def disparate_impact(
     the synthetic side uses that same group, so the two ratios of a group compare like with
     like (a synthetic ratio above 1 means the group now fares better than the reference).
     """
-    real = _impact(pair.real, pair.roles, dataset="real", reference=reference or {},
-                   intersections=intersections, strict=True)
+    _check_roles(pair.roles)
+    cells = as_counter(pair).cells()
+    real = _impact_from_cells(cells, "real", reference=reference or {},
+                              intersections=intersections, strict=True)
     refs = dict(zip(real["attribute"], real["reference_group"], strict=False))
     refs.update(reference or {})
-    synth = _impact(pair.synthetic, pair.roles, dataset="synthetic", reference=refs,
-                    intersections=intersections, strict=False)
+    synth = _impact_from_cells(cells, "synthetic", reference=refs,
+                               intersections=intersections, strict=False)
     return pd.concat([real, synth], ignore_index=True)[IMPACT_COLUMNS]
 
 
 def impact_change(
-    pair: DatasetPair,
+    pair: DatasetPair | Counter,
     *,
     reference: dict[str, str] | None = None,
     intersections: bool = True,
@@ -111,13 +115,17 @@ def impact_summary(impact: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _outcome(frame: pd.DataFrame, roles: Roles, column: str | None, what: str) -> np.ndarray:
+def _check_roles(roles: Roles) -> None:
     if not roles.target or roles.favorable is None:
         raise InvalidInputError(
             "Disparate impact needs a target column and its favourable value; set both on the Data page.")
     if not roles.protected:
         raise InvalidInputError(
             "No protected attribute is set; mark at least one column as protected on the Data page.")
+
+
+def _outcome(frame: pd.DataFrame, roles: Roles, column: str | None, what: str) -> np.ndarray:
+    _check_roles(roles)
     if column not in frame.columns:
         raise InvalidInputError(f"The {what} column '{column}' is not in the table.")
     return favorable_mask(frame[column], roles.favorable).fillna(False).to_numpy(dtype=bool)
@@ -156,6 +164,44 @@ def _impact(frame, roles, *, dataset, reference, intersections, strict) -> pd.Da
         block.insert(0, "dataset", dataset)
         parts.append(block)
     return pd.concat(parts, ignore_index=True)[IMPACT_COLUMNS]
+
+
+def ordered_groups(cells: Cells, attrs: tuple[str, ...], present: np.ndarray,
+                   first: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Present cell codes of `attrs` in the frame path's order (each attribute's labels by first
+    appearance, missing last) and their "&"-joined labels."""
+    sizes = [len(cells.labels[a]) for a in attrs]
+    parts = np.unravel_index(present, sizes)
+    ranks = [appearance_rank(first[a], cells.labels[a])[idx] for a, idx in zip(attrs, parts, strict=True)]
+    order = np.lexsort(ranks[::-1]) if len(present) else np.array([], dtype=np.int64)
+    labels = ["&".join(cells.labels[a][int(idx[i])] for a, idx in zip(attrs, parts, strict=True))
+              for i in order]
+    return present[order], labels
+
+
+def impact_from_counts(
+    cells: Cells, rows: dict[str, np.ndarray], first: dict[str, np.ndarray], *, dataset: str,
+    reference: dict[str, str], intersections: bool, strict: bool,
+    attributes: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Disparate impact from cell counts (`rows`: rows/known/fav arrays shaped like the cells)."""
+    protected = attributes or cells.attributes
+    parts = []
+    for attrs in attribute_sets(protected, 3 if intersections else 1):
+        attribute = "&".join(attrs)
+        count = {m: marginal(rows[m], cells.attributes, attrs) for m in ("rows", "known", "fav")}
+        codes, groups = ordered_groups(cells, attrs, np.flatnonzero(count["rows"] > 0), first)
+        block = _ratio_block(groups, count["known"][codes], count["fav"][codes],
+                             reference.get(attribute), attribute=attribute, strict=strict)
+        block.insert(0, "attribute", attribute)
+        block.insert(0, "dataset", dataset)
+        parts.append(block)
+    return pd.concat(parts, ignore_index=True)[IMPACT_COLUMNS]
+
+
+def _impact_from_cells(cells: Cells, side: str, *, reference, intersections, strict) -> pd.DataFrame:
+    return impact_from_counts(cells, cells.counts[side], cells.first[side], dataset=side,
+                              reference=reference, intersections=intersections, strict=strict)
 
 
 def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> pd.DataFrame:
@@ -204,7 +250,7 @@ def _katz(a, n1, c, n0):
     return ratio, low, high
 
 
-def group_metrics(pair: DatasetPair, *, intersections: bool = True) -> pd.DataFrame:
+def group_metrics(pair: DatasetPair | Counter, *, intersections: bool = True) -> pd.DataFrame:
     """MetricFrame-style metrics of the prediction per group and side (empty without a prediction).
 
     Metrics: selection_rate (favourable predictions / rows), tpr, fpr, fnr, accuracy, with the
@@ -214,36 +260,33 @@ def group_metrics(pair: DatasetPair, *, intersections: bool = True) -> pd.DataFr
     """
     if not pair.roles.prediction:
         return pd.DataFrame(columns=METRIC_COLUMNS)
-    parts = [_group_metrics(frame, pair.roles, dataset, intersections)
-             for dataset, frame in (("real", pair.real), ("synthetic", pair.synthetic))]
+    _check_roles(pair.roles)
+    cells = as_counter(pair).cells()
+    parts = [_group_metrics(cells, dataset, intersections) for dataset in ("real", "synthetic")]
     return pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
 
 
-def _group_metrics(frame, roles, dataset, intersections) -> pd.DataFrame:
-    keep = (frame[roles.target].notna() & frame[roles.prediction].notna()).to_numpy()
-    frame = frame[keep]
-    y = _outcome(frame, roles, roles.target, "target")
-    p = _outcome(frame, roles, roles.prediction, "prediction")
+def _group_metrics(cells: Cells, dataset: str, intersections: bool) -> pd.DataFrame:
     parts = []
-    for attribute, codes, labels in _attribute_codes(frame, roles, intersections):
-        size = len(labels)
-        count = {name: np.bincount(codes, weights=w, minlength=size)
-                 for name, w in (("n", None), ("tp", y & p), ("fp", ~y & p), ("fn", y & ~p),
-                                 ("tn", ~y & ~p))}
-        pos, neg, n = count["tp"] + count["fn"], count["fp"] + count["tn"], count["n"]
+    for attrs in attribute_sets(cells.attributes, 3 if intersections else 1):
+        count = {m: marginal(cells.counts[dataset][m], cells.attributes, attrs)
+                 for m in ("both", "tp", "fp", "fn", "tn")}
+        # Groups in order of appearance among rows with both target and prediction known.
+        present, labels = ordered_groups(cells, attrs, np.flatnonzero(count["both"] > 0),
+                                         cells.first_both[dataset])
+        count = {m: v[present].astype(float) for m, v in count.items()}
+        pos, neg, n = count["tp"] + count["fn"], count["fp"] + count["tn"], count["both"]
         with np.errstate(invalid="ignore", divide="ignore"):
             values = {
                 "selection_rate": ((count["tp"] + count["fp"]) / n, n),
                 "tpr": (count["tp"] / pos, pos), "fpr": (count["fp"] / neg, neg),
                 "fnr": (count["fn"] / pos, pos), "accuracy": ((count["tp"] + count["tn"]) / n, n),
             }
-        present = np.flatnonzero(n > 0)
         for metric in GROUP_METRICS:
             value, denom = values[metric]
             parts.append(pd.DataFrame({
-                "dataset": dataset, "attribute": attribute,
-                "group": [labels[i] for i in present], "metric": metric,
-                "value": value[present], "n": denom[present].astype(np.int64),
+                "dataset": dataset, "attribute": "&".join(attrs), "group": labels, "metric": metric,
+                "value": value, "n": denom.astype(np.int64),
             }))
     return pd.concat(parts, ignore_index=True)
 

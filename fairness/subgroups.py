@@ -6,15 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from fairness._counts import (
-    attribute_sets,
-    combined_codes,
-    decode,
-    joint_label_codes,
-    wilson_interval,
-)
+from engines import Counter, as_counter
+from fairness._counts import attribute_sets, decode, wilson_interval
 from governance.data import DatasetPair
 from governance.errors import InvalidInputError
 
@@ -36,8 +30,8 @@ class GroupCounts:
     synthetic: np.ndarray
 
 
-def group_counts(pair: DatasetPair, *, max_order: int = 3) -> list[GroupCounts]:
-    """Grouped counts per attribute set (singles, pairs, ... up to `max_order`), computed once."""
+def group_counts(pair: DatasetPair | Counter, *, max_order: int = 3) -> list[GroupCounts]:
+    """Grouped counts per attribute set (singles, pairs, ... up to `max_order`), from the pair's cell counts."""
     protected = list(pair.roles.protected)
     if not protected:
         raise InvalidInputError(
@@ -45,23 +39,22 @@ def group_counts(pair: DatasetPair, *, max_order: int = 3) -> list[GroupCounts]:
         )
     if max_order < 1:
         raise InvalidInputError(f"max_order must be at least 1 (got {max_order}).")
-    coded = {a: joint_label_codes(pair.real[a], pair.synthetic[a]) for a in protected}
+    cells = as_counter(pair).cells()
     out = []
     for attrs in attribute_sets(protected, max_order):
-        sizes = [len(coded[a][2]) for a in attrs]
-        total = int(np.prod(sizes))
-        real = np.bincount(combined_codes([coded[a][0] for a in attrs], sizes), minlength=total)
-        synth = np.bincount(combined_codes([coded[a][1] for a in attrs], sizes), minlength=total)
+        sizes = [len(cells.labels[a]) for a in attrs]
+        real = cells.marginal("real", "rows", attrs)
+        synth = cells.marginal("synthetic", "rows", attrs)
         seen = np.flatnonzero((real > 0) | (synth > 0))
         labels = [
-            tuple(coded[a][2][i] for a, i in zip(attrs, decode(int(code), sizes), strict=True))
+            tuple(cells.labels[a][i] for a, i in zip(attrs, decode(int(code), sizes), strict=True))
             for code in seen
         ]
         out.append(GroupCounts(attrs, labels, real[seen], synth[seen]))
     return out
 
 
-def subgroup_gaps(pair: DatasetPair, *, min_count: int = 30, max_order: int = 3) -> pd.DataFrame:
+def subgroup_gaps(pair: DatasetPair | Counter, *, min_count: int = 30, max_order: int = 3) -> pd.DataFrame:
     """Share of each protected group and intersection on both sides and the gap between them.
 
     The gap is synthetic share - real share (a fraction). Its 95% interval is Newcombe's
@@ -72,7 +65,7 @@ def subgroup_gaps(pair: DatasetPair, *, min_count: int = 30, max_order: int = 3)
     `min_count` rows on either side (flagged, never hidden).
     """
     frames = []
-    n_real, n_synth = len(pair.real), len(pair.synthetic)
+    n_real, n_synth = as_counter(pair).n_rows["real"], as_counter(pair).n_rows["synthetic"]
     for gc in group_counts(pair, max_order=max_order):
         r, s = gc.real.astype(float), gc.synthetic.astype(float)
         pr, ps = r / n_real, s / n_synth
@@ -98,7 +91,7 @@ def subgroup_gaps(pair: DatasetPair, *, min_count: int = 30, max_order: int = 3)
     return out[GAP_COLUMNS]
 
 
-def homogeneity_tests(pair: DatasetPair, *, max_order: int = 3) -> pd.DataFrame:
+def homogeneity_tests(pair: DatasetPair | Counter, *, max_order: int = 3) -> pd.DataFrame:
     """Chi-square test that real and synthetic share one group distribution, per attribute set.
 
     Pearson's statistic on the 2 x groups table of counts, without Yates' correction
@@ -111,6 +104,9 @@ def homogeneity_tests(pair: DatasetPair, *, max_order: int = 3) -> pd.DataFrame:
         if table.shape[1] < 2:
             rows.append((list(gc.attributes), 0.0, 0, float("nan")))
             continue
+        # Imported here: scipy.stats takes ~0.6 s to import and only this test needs it.
+        from scipy import stats
+
         res = stats.chi2_contingency(table, correction=False)
         rows.append((list(gc.attributes), float(res.statistic), int(res.dof), float(res.pvalue)))
     return pd.DataFrame(rows, columns=HOMOGENEITY_COLUMNS)
