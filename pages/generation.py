@@ -195,6 +195,8 @@ if result and result["pair_hash"] == pair.content_hash:
                "the real data, for the current and the generated synthetic side.")
     if st.button("Use the generated table as the synthetic side", key="gen_adopt"):
         after = result["after"]
+        # The Notes page reads this to put the generator settings and seed into the lineage.
+        st.session_state.setdefault("generated_settings", {})[after.synthetic_sha256] = result["settings"]
         set_pair(after, f"generated from {pair.real_name}: {after.synthetic_name}")
         del st.session_state[RESULT_KEY]
         st.success("The generated table is now the synthetic side of the active pair.")

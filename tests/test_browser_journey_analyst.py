@@ -1,0 +1,113 @@
+"""Journey 1: the analyst finds a representation gap, regenerates, approves the settings, writes
+the mitigation and exports a summary that opens offline with the same numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from conftest import start_app
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+LONG = 120_000
+
+
+@pytest.fixture
+def analyst_app(tmp_path):
+    """A server of its own, so approved settings and notes go to a temporary folder."""
+    env = {"FAIRSYNTH_SETTINGS_DIR": str(tmp_path / "approved"),
+           "FAIRSYNTH_DATA_DIR": str(tmp_path / "data")}
+    proc, url = start_app(env)
+    try:
+        yield url, tmp_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _go(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
+
+
+def test_analyst_closes_a_representation_gap(page: Page, analyst_app, shot):
+    url, tmp = analyst_app
+    page.goto(url)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("Protected: race, sex", timeout=30_000)
+    expect(sidebar).to_contain_text(">50K")
+
+    # 2. The gap, in numbers, with the intersection heatmap drawn.
+    _go(page, "Representativeness")
+    expect(page.get_by_text("Most under-represented: Black&Female")).to_be_visible(timeout=LONG)
+    expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
+    shot("journey1_representativeness")
+
+    # 3. The synthetic data hides the real disparity of sex.
+    _go(page, "Fairness")
+    sex = page.get_by_text("sex — real data: Female's selection rate is 0.36")
+    expect(sex).to_be_visible(timeout=LONG)
+    expect(sex).to_contain_text("synthetic data: 1.00")
+
+    # 4. Regenerate with shares and rates as in the real data, adopt, approve.
+    _go(page, "Generation")
+    expect(page.get_by_role("heading", name="Expected effect")).to_be_visible(timeout=LONG)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("heading", name="Before and after")).to_be_visible(timeout=LONG)
+    shot("journey1_before_after")
+    page.get_by_role("button", name="Use the generated table as the synthetic side").click()
+    expect(sidebar).to_contain_text("generated", timeout=LONG)
+    page.get_by_label("Name").fill("adult-faithful")
+    page.get_by_label("Approved by").fill("A. Analyst")
+    page.get_by_label("Reason (required)").fill("Restores real shares and outcome rates.")
+    page.get_by_role("button", name="Save current settings").click()
+    expect(page.get_by_text("Saved 'adult-faithful'")).to_be_visible(timeout=30_000)
+    assert list((tmp / "approved").glob("*.toml"))
+
+    _go(page, "Fairness")
+    sex = page.get_by_text("sex — real data: Female's selection rate is 0.36")
+    expect(sex).to_contain_text("synthetic data: 0.3", timeout=LONG)
+    _go(page, "Representativeness")
+    expect(page.get_by_text("Black&Female")).to_have_count(0, timeout=LONG)
+
+    # 5. A mitigation note, then the HTML and JSON exports.
+    _go(page, "Notes & export")
+    expect(page.get_by_role("tab", name="Findings")).to_be_visible(timeout=LONG)
+    page.get_by_text("Mitigation note").first.click()
+    page.get_by_label("Action").first.fill("Regenerated with real shares and outcome rates")
+    page.get_by_label("Owner").first.fill("A. Analyst")
+    page.get_by_role("button", name="Save note").first.click()
+    expect(page.get_by_text("note: open")).to_be_visible(timeout=30_000)
+    shot("journey1_notes")
+
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download() as html_download:
+        page.get_by_role("button", name="HTML summary").click()
+    html_path = tmp / "summary.html"
+    html_download.value.save_as(html_path)
+    with page.expect_download() as json_download:
+        page.get_by_role("button", name="JSON report").click()
+    json_path = tmp / "report.json"
+    json_download.value.save_as(json_path)
+
+    report = json.loads(json_path.read_text())
+    assert report["schema_version"] == 1
+    assert report["lineage"]["generator"] is not None  # settings and seed of the adopted table
+    assert any(n["action"].startswith("Regenerated") for n in report["notes"])
+    di = [r for r in report["disparate_impact"]
+          if r["attribute"] == "sex" and r["group"] == "Female"]
+    ratios = {r["dataset"]: r["ratio"] for r in di}
+    assert abs(ratios["real"] - 0.36) < 0.01 and abs(ratios["synthetic"] - ratios["real"]) < 0.05
+
+    # Offline: the file draws its charts from what it carries and shows the same numbers.
+    offline = page.context.browser.new_context(offline=True).new_page()
+    offline.goto(html_path.as_uri())
+    expect(offline.locator(".main-svg").first).to_be_visible(timeout=30_000)
+    expect(offline.locator("body")).to_contain_text(f"{ratios['real']:.2f}")
+    expect(offline.locator("body")).to_contain_text("Regenerated with real shares")
+    offline.screenshot(path=str(shot("journey1_notes").parent / "journey1_offline_html.png"))
