@@ -67,9 +67,10 @@ def data_paths(rows: int) -> tuple[Path, Path]:
     real, synth = folder / "real.parquet", folder / "synthetic.parquet"
     if not (real.exists() and synth.exists()):
         folder.mkdir(parents=True, exist_ok=True)
-        _side(ROOT / "sample_data" / "adult.parquet", rows, 0).to_parquet(real, row_group_size=1 << 20)
-        _side(ROOT / "sample_data" / "adult_synthetic.parquet", rows, 1).to_parquet(
-            synth, row_group_size=1 << 20)
+        # Microsecond timestamps: Spark cannot read nanosecond ones.
+        for path, source, seed in ((real, "adult.parquet", 0), (synth, "adult_synthetic.parquet", 1)):
+            _side(ROOT / "sample_data" / source, rows, seed).to_parquet(
+                path, row_group_size=1 << 20, coerce_timestamps="us")
     return real, synth
 
 

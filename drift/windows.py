@@ -164,7 +164,14 @@ def _next_start(start: pd.Timestamp, freq: str) -> pd.Timestamp:
 
 
 def _table(starts: pd.Series, last: pd.Timestamp, *, freq: str | None, min_rows: int, small: str) -> pd.DataFrame:
-    counts = starts.value_counts(dropna=True).sort_index()
+    return table_from_counts(starts.value_counts(dropna=True), last, freq=freq, min_rows=min_rows,
+                             small=small)
+
+
+def table_from_counts(counts: pd.Series, last: pd.Timestamp, *, freq: str | None, min_rows: int,
+                      small: str = "flag") -> pd.DataFrame:
+    """The window table from rows per window start (as a SQL engine counts them); see window_table."""
+    counts = counts.sort_index()
     if counts.empty:
         return pd.DataFrame({"window": pd.Series(dtype="datetime64[ns]"),
                              "end": pd.Series(dtype="datetime64[ns]"), "rows": pd.Series(dtype=int),

@@ -1,0 +1,62 @@
+"""Open a real/synthetic pair of files in DuckDB or Spark (the tables stay there) or in pandas."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from governance.errors import InvalidInputError
+from governance.roles import Roles
+
+Engine = Literal["pandas", "duckdb", "spark"]
+ENGINES = ("pandas", "duckdb", "spark")
+# Files above this size are audited out of core by DuckDB unless an engine is named.
+AUTO_DUCKDB_BYTES = 1 << 30
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in 8 MB blocks (never whole into memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(8 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def choose_engine(paths: list[Path], engine: str | None) -> str:
+    """The named engine, or DuckDB when any file is over AUTO_DUCKDB_BYTES (or over the loader's
+    in-memory limit), else pandas."""
+    if engine is not None:
+        if engine not in ENGINES:
+            raise InvalidInputError(f"Unknown engine '{engine}'. Available: {', '.join(ENGINES)}.")
+        return engine
+    from governance.loading import MAX_UPLOAD_BYTES
+
+    limit = min(AUTO_DUCKDB_BYTES, MAX_UPLOAD_BYTES)
+    return "duckdb" if any(Path(p).stat().st_size > limit for p in paths if Path(p).is_file()) else "pandas"
+
+
+def open_pair(real: str | Path, synthetic: str | Path, roles: Roles, *, engine: Engine = "duckdb",
+              window_freq: str | None = "M", spark=None, hash_files: bool = True):
+    """A SqlPair over two CSV/Parquet files in DuckDB or Spark; only grouped counts come back."""
+    real, synthetic = Path(real), Path(synthetic)
+    for path in (real, synthetic):
+        if not path.is_file():
+            raise InvalidInputError(f"{path}: no such file.")
+    if engine == "duckdb":
+        from engines.duckdb_runner import DuckDBRunner
+
+        runner = DuckDBRunner(real, synthetic)
+    elif engine == "spark":
+        from engines.spark_runner import SparkRunner
+
+        runner = SparkRunner(real, synthetic, session=spark)
+    else:
+        raise InvalidInputError(f"open_pair serves the SQL engines (duckdb, spark), not '{engine}'.")
+    from engines.sql import SqlPair
+
+    return SqlPair(runner, roles, real_name=str(real), synthetic_name=str(synthetic),
+                   real_sha256=file_sha256(real) if hash_files else "",
+                   synthetic_sha256=file_sha256(synthetic) if hash_files else "",
+                   window_hint=(window_freq, 0) if window_freq and roles.time else None)
