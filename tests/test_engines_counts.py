@@ -1,0 +1,144 @@
+"""The pandas count engine: counts equal plain pandas groupbys, results are cached by content, and
+the counts-first metrics keep their invariants (a pair against itself) on the bundled samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drift.timeline import drift_over_time, windowed
+from drift.windows import assign_windows
+from engines import as_counter
+from engines.pandas_counts import PandasCounter, counter_for, encode
+from fairness._counts import MISSING
+from fairness.fidelity import column_fidelity
+from fairness.impact import disparate_impact
+from fairness.subgroups import subgroup_gaps
+from governance.data import make_pair
+from governance.samples import load_sample
+
+
+@pytest.fixture(scope="module")
+def compas():
+    return load_sample("compas")
+
+
+@pytest.fixture(scope="module")
+def adult():
+    return load_sample("adult")
+
+
+def _crosstab(frame: pd.DataFrame, attrs: list[str]) -> pd.Series:
+    keys = [frame[a].astype(object).where(frame[a].notna(), MISSING).astype(str) for a in attrs]
+    return pd.Series(1, index=frame.index).groupby(keys).sum()
+
+
+def test_cell_counts_equal_pandas_groupby(compas):
+    # Setup: missing values in a protected attribute form the "(missing)" group.
+    real = compas.real.copy()
+    real.loc[real.index[::17], "race"] = None
+    pair = make_pair(real, compas.synthetic, compas.roles)
+    cells = PandasCounter(pair).cells()
+    # Assert: every cell's row count is the groupby count; favourable counts likewise.
+    for side, frame in (("real", pair.real), ("synthetic", pair.synthetic)):
+        expected = _crosstab(frame, ["race", "sex"])
+        got = cells.counts[side]["rows"]
+        for (race, sex), n in expected.items():
+            i, j = cells.labels["race"].index(race), cells.labels["sex"].index(sex)
+            assert got[i, j] == n
+        assert got.sum() == len(frame)
+        fav = (frame["two_year_recid"] == 0).groupby(frame["sex"].astype(str)).sum()
+        for sex, n in fav.items():
+            assert cells.marginal(side, "fav", ("sex",))[cells.labels["sex"].index(sex)] == n
+    assert MISSING in cells.labels["race"] and cells.labels["race"][-1] == MISSING
+
+
+def test_first_rows_are_first_appearance(compas):
+    cells = PandasCounter(compas).cells()
+    for a in ("race", "sex"):
+        values = compas.real[a].astype(str)
+        for label, row in zip(cells.labels[a], cells.first["real"][a], strict=True):
+            assert row == int(np.flatnonzero(values.to_numpy() == label)[0])
+
+
+def test_column_counts_equal_value_counts(adult):
+    counter = PandasCounter(adult)
+    for column in ("workclass", "age", "fnlwgt", "capital-gain"):
+        counts = counter.column(column)
+        for side, frame in (("real", adult.real), ("synthetic", adult.synthetic)):
+            values = frame[column]
+            expected = values.value_counts(dropna=True)
+            slots = dict(zip(counts.labels(), counts.overall[side][:counts.width], strict=True))
+            for value, n in expected.items():
+                key = str(value) if not counts.numeric else str(int(value))
+                assert slots[key] == n
+            assert counts.overall[side][-1] == values.isna().sum()
+            by_sex = counts.by_attribute[side]["sex"]
+            assert by_sex.sum() == len(frame)
+            female = counter.cells().labels["sex"].index("Female")
+            assert by_sex[female].sum() == (frame["sex"] == "Female").sum()
+
+
+@pytest.mark.parametrize("values", [
+    [3, 1, 2, 2, 1000],                      # small integers: offset coding
+    [3.5, np.nan, -1.25, 3.5, 1e12],         # floats: hashed and sorted
+    [1, 2**40, 5, 5, 7],                     # integers spanning too far for offsets
+    [1.0, 2.0, np.nan, 4.0, 2.0],            # integral floats with a missing value
+])
+def test_numeric_encoding_is_a_sorted_support(values):
+    real = pd.Series(values)
+    synth = pd.Series(values[::-1] + [values[0]])
+    enc = encode({"real": real, "synthetic": synth})
+    present = np.unique(np.concatenate([real.dropna(), synth.dropna()]).astype(float))
+    assert np.array_equal(enc.values, present)
+    for side, series in (("real", real), ("synthetic", synth)):
+        decoded = np.append(enc.values, np.nan)[enc.codes[side].astype(np.int64)]
+        assert np.array_equal(decoded, series.to_numpy(dtype=float), equal_nan=True)
+
+
+def test_category_encoding_drops_unused_categories_and_merges_sides():
+    real = pd.Series(pd.Categorical(["b", "a", None, "b"], categories=["a", "b", "zz"]))
+    synth = pd.Series(["c", "a", "a", None], dtype=object)
+    enc = encode({"real": real, "synthetic": synth})
+    assert list(enc.values) == ["a", "b", "c"]
+    assert enc.codes["real"].tolist() == [1, 0, 3, 1]
+    assert enc.codes["synthetic"].tolist() == [2, 0, 0, 3]
+
+
+def test_counter_is_shared_by_content_not_identity(adult):
+    first = make_pair(adult.real, adult.synthetic, adult.roles)
+    same = make_pair(adult.real.copy(), adult.synthetic.copy(), adult.roles)
+    assert counter_for(first) is counter_for(same)
+    other_roles = make_pair(adult.real, adult.synthetic, adult.roles.with_changes(protected=("sex",)))
+    assert counter_for(other_roles) is not counter_for(first)
+    # A second call reuses the counts: the same cell arrays, not a recount.
+    assert as_counter(first).cells() is counter_for(same).cells()
+
+
+def test_pair_against_itself_has_no_gap_no_drift_full_fidelity(compas):
+    pair = make_pair(compas.real, compas.real.copy(), compas.roles)
+    gaps = subgroup_gaps(pair)
+    assert np.allclose(gaps["gap"], 0)
+    fidelity = column_fidelity(pair)
+    overall = fidelity[fidelity["attribute"].isna()]
+    assert np.allclose(overall["score"], 1.0)
+    drift = drift_over_time(pair, reference="synthetic")
+    # Each window against the whole table may drift; the whole table against itself may not.
+    impact = disparate_impact(pair)
+    real = impact[impact["dataset"] == "real"].reset_index(drop=True)
+    synth = impact[impact["dataset"] == "synthetic"].reset_index(drop=True)
+    assert np.allclose(real["ratio"], synth["ratio"], equal_nan=True)
+    assert set(drift["window"]) == {str(w.date()) for w in windowed(pair).starts}
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "M", "Q", "Y"])
+def test_calendar_windows_match_pandas_periods(freq):
+    # Setup: sub-day times, dates before 1970, a missing and an unparseable value.
+    times = pd.Series(pd.to_datetime(["1969-12-31 23:59:00", "2013-01-05 10:00:00", "2013-03-31 23:59:59",
+                                      "2014-12-29 00:00:00", None, "2012-02-29 12:00:00"]))
+    starts = assign_windows(times, freq=freq, min_rows=1)
+    period = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q", "Y": "Y"}[freq]
+    expected = times.dt.to_period(period).dt.start_time
+    assert starts.isna().equals(expected.isna())
+    assert (starts.dropna() == expected.dropna()).all()
