@@ -184,8 +184,15 @@ def split_privacy(table: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.D
     return table[~attack].reset_index(drop=True), table[attack].reset_index(drop=True)
 
 
+# Parts that read the rows themselves: a pair held in DuckDB or Spark (engines.sql.SqlPair) gives counts only.
+IN_MEMORY_PARTS = ("utility", "privacy", "privacy_attacks")
+
+
 def _skip_reason(part: str, pair: DatasetPair, options: AuditOptions) -> str | None:
     roles = pair.roles
+    if part in IN_MEMORY_PARTS and not isinstance(pair, DatasetPair):
+        return (f"needs the tables in memory; the {getattr(pair, 'engine', 'SQL')} engine "
+                "computes counts only")
     if part in ("privacy", "privacy_attacks"):
         return _privacy_skip_reason(part, pair, options)
     if part in ("subgroup_gaps", "disparate_impact", "group_metrics") and not roles.protected:
@@ -311,6 +318,9 @@ def run_audit(
 ) -> AuditReport:
     """Run every applicable engine on `pair`, draft the findings and check the policy.
 
+    `pair` may also be an engines.sql.SqlPair (files held in DuckDB or Spark): the counting parts
+    run there and the parts that need the rows in memory are skipped with the reason.
+
     A part whose role is absent (no target, no time column) is skipped with the reason; a
     part that raises is recorded as an error (and a finding) while the others still run.
     `options` may be a mapping (from `AuditOptions.to_dict`), so cached UI calls stay JSON-able.
@@ -356,6 +366,7 @@ def run_audit(
     created = utc_now()
     lineage = build_lineage(pair, generator_settings=generator_settings, now=created, extra={
         "audit_options": options.to_dict(),
+        "engine": getattr(pair, "engine", "pandas"),
         "parts": [asdict(s) for s in statuses],
         "privacy_settings": privacy_settings,
     })
