@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from engines.sources import choose_engine, open_audit_pair
 from governance.audit import DRIFT_REFERENCES, FREQS, AuditOptions, run_audit
 from governance.data import make_pair
 from governance.errors import InvalidInputError
@@ -72,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", type=Path, help="policy TOML with thresholds (exit 1 when one fails)")
     parser.add_argument("--out", required=True, action="append", default=None,
                         help="output file: .json, .md, .html, .zip (CSV tables) or folder/ (repeatable)")
+    parser.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
+                        help="where the counts are computed: pandas (in memory), duckdb (out of core) "
+                             "or spark; default: duckdb for files over 1 GB, else pandas")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
@@ -105,6 +109,15 @@ def run(args: argparse.Namespace) -> int:
                            include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
                            privacy_quasi_identifiers=args.quasi_identifiers)
     settings = _settings(args.generator_settings)
+    engine = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
+    if engine != "pandas":
+        # The files stay in DuckDB/Spark; only grouped counts come back (engines/sql.py).
+        pair = open_audit_pair(args.real, args.synthetic, protected=args.protected,
+                               target=args.target, favorable=args.favorable,
+                               prediction=args.prediction, time=args.time, ignored=args.ignore,
+                               engine=engine, freq=args.freq)
+        report = run_audit(pair, options=options, policy=policy, generator_settings=settings)
+        return _finish(report, args)
     real = load_table(args.real)
     synthetic = load_table(args.synthetic)
     if args.target not in real.frame.columns:
@@ -117,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
     pair = make_pair(real, synthetic, roles, real_name=str(args.real),
                      synthetic_name=str(args.synthetic))
     report = run_audit(pair, options=options, policy=policy, generator_settings=settings)
+    return _finish(report, args)
+
+
+def _finish(report, args: argparse.Namespace) -> int:
     written = [p for out in args.out for p in write_report(report, out)]
     if not args.quiet:
         counts = {}
