@@ -60,3 +60,24 @@ def open_pair(real: str | Path, synthetic: str | Path, roles: Roles, *, engine: 
                    real_sha256=file_sha256(real) if hash_files else "",
                    synthetic_sha256=file_sha256(synthetic) if hash_files else "",
                    window_hint=(window_freq, 0) if window_freq and roles.time else None)
+
+
+def open_audit_pair(real: Path, synthetic: Path, *, protected: tuple[str, ...], target: str,
+                    favorable: str | None, prediction: str | None, time: str | None,
+                    ignored: tuple[str, ...], engine: Engine, freq: str = "M"):
+    """What `fairsynth audit --engine duckdb|spark` audits: the files opened in the engine, roles
+    checked there, the favourable value guessed from the target's distinct values when not given."""
+    from governance.roles import guess_favorable
+
+    roles = Roles(protected=protected, target=target, favorable=favorable, prediction=prediction,
+                  time=time, ignored=ignored)
+    probe = open_pair(real, synthetic, Roles(), engine=engine, window_freq=None)
+    if target not in probe.types["real"]:
+        raise InvalidInputError(
+            f"Target column '{target}' is not in {Path(real).name}; columns: "
+            f"{', '.join(list(probe.types['real'])[:20])}.")
+    if favorable is None:
+        roles = roles.with_changes(favorable=guess_favorable(probe.distinct(target), target))
+    pair = probe.with_roles(roles)
+    pair.window_hint = (freq, 0) if time else None
+    return pair

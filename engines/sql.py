@@ -107,6 +107,19 @@ class SqlPair:
         self.window_hint = window_hint
         self.warnings, self.excluded = self._validate()
 
+    def with_roles(self, roles: Roles) -> SqlPair:
+        """The same files (no re-hashing) with other roles, validated again."""
+        return SqlPair(self.runner, roles, real_name=self.real_name,
+                       synthetic_name=self.synthetic_name, real_sha256=self.real_sha256,
+                       synthetic_sha256=self.synthetic_sha256, window_hint=self.window_hint)
+
+    def distinct(self, column: str, *, side: str = "real", limit: int = 50) -> pd.Series:
+        """Up to `limit` distinct non-missing values of a column (to guess a favourable value)."""
+        q = self._q(column)
+        frame = self.runner.query(f"SELECT DISTINCT {q} AS v FROM {VIEWS[side]} WHERE {q} IS NOT NULL "
+                                  f"LIMIT {int(limit)}")
+        return frame["v"].rename(column)
+
     # --- pair-like surface (what the audit, lineage and exports read) ---
     @property
     def shared_columns(self) -> list[str]:
