@@ -167,3 +167,25 @@ def test_a_pair_against_itself_through_duckdb(tmp_path):
     assert np.allclose(subgroup_gaps(duck)["gap"], 0)
     fidelity = column_fidelity(duck)
     assert np.allclose(fidelity.loc[fidelity["attribute"].isna(), "score"], 1)
+
+
+def test_cli_reports_are_the_same_with_pandas_and_duckdb(tmp_path):
+    # Setup: COMPAS files; the same command with each engine (privacy needs the rows: off).
+    from governance.cli import main
+
+    compas = load_sample("compas")
+    real, synth = _write(compas, tmp_path, "cli")
+    reports = {}
+    for engine in ("pandas", "duckdb"):
+        out = tmp_path / f"{engine}.json"
+        code = main(["audit", "--real", str(real), "--synthetic", str(synth), "--protected", "race,sex",
+                     "--target", "two_year_recid", "--prediction", "predicted_recid",
+                     "--time", "compas_screening_date", "--no-privacy", "--engine", engine,
+                     "--out", str(out), "--quiet"])
+        assert code == 0
+        reports[engine] = json.loads(out.read_text())
+    # Assert: every section but the timestamps and the lineage (which names the engine) is equal.
+    differ = {k for k in reports["pandas"] if reports["pandas"][k] != reports["duckdb"][k]}
+    assert differ == {"created_at", "lineage"}
+    assert reports["duckdb"]["lineage"]["engine"] == "duckdb"
+    assert reports["pandas"]["drift"] and reports["pandas"]["subgroup_gaps"]

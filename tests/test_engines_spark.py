@@ -66,3 +66,19 @@ def test_pandas_duckdb_and_spark_agree(sources, table):
         pd.testing.assert_frame_equal(results["pandas"].reset_index(drop=True),
                                       results[engine].reset_index(drop=True),
                                       check_dtype=False, rtol=1e-9, atol=1e-12, obj=f"{table} ({engine})")
+
+
+def test_the_audit_report_is_the_same_on_every_engine(sources):
+    from governance.audit import AuditOptions, run_audit
+
+    options = AuditOptions(include_privacy=False)
+    reports = {engine: run_audit(source, options=options) for engine, source in sources.items()}
+    for engine in ("duckdb", "spark"):
+        report = reports[engine]
+        assert not report.errors
+        for table in ("subgroup_gaps", "disparate_impact", "impact_change", "group_metrics",
+                      "fidelity", "drift", "dataset_drift"):
+            pd.testing.assert_frame_equal(getattr(reports["pandas"], table), getattr(report, table),
+                                          check_dtype=False, rtol=1e-9, obj=f"{table} ({engine})")
+        assert [f.sentence for f in report.findings] == [f.sentence for f in reports["pandas"].findings]
+        assert report.lineage["engine"] == engine
