@@ -5,7 +5,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples clean chromium
+.PHONY: run test lint bench samples clean chromium load
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -43,6 +43,10 @@ samples: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+
+# 8 browser sessions at once walk the analyst path against a local server (see README).
+load: $(TEST_STAMP) chromium
+	$(PY) bench/load_test.py --sessions 8
 
 clean:
 	rm -rf $(VENV) .pytest_cache

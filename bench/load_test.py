@@ -1,0 +1,236 @@
+"""Load test: 8 browser sessions at once walk the analyst path against a local server.
+
+`make load` (or `python bench/load_test.py [--sessions 8] [--url URL]`). Starts the dashboard
+on a free loopback port with a temporary FAIRSYNTH_DATA_DIR (unless --url is given), opens
+one Debian Chromium with one context per session, and has every session at the same time:
+load a bundled sample (Adult and COMPAS alternately), open every page, add a note and download
+the JSON report from the Notes page. A page's time runs from the click on its sidebar link
+until its heading is drawn and the app has stopped running (no status widget, no spinner).
+Prints p50/p95/max page times per page and overall, and every error; exits 1 on any error.
+Bounded: each step times out after STEP_TIMEOUT seconds, the whole run after RUN_TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+ROOT = Path(__file__).resolve().parents[1]
+STEP_TIMEOUT = int(os.environ.get("FAIRSYNTH_LOAD_STEP_TIMEOUT", "240"))
+RUN_TIMEOUT = 1200
+SAMPLES = ("UCI Adult vs a faithful synthetic", "ProPublica COMPAS (2013-2014) vs a faithful synthetic")
+PAGES = {"Representativeness": "Representativeness", "Fairness": "Fairness",
+         "Drift": "Drift over time", "Privacy": "Privacy", "Generation": "Generation",
+         "Notes & export": "Notes & export"}
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--disable-features=AutofillServerCommunication",
+]
+
+
+@dataclass
+class Session:
+    """What one simulated analyst saw: seconds per page, and errors."""
+
+    number: int
+    times: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    retries: list[str] = field(default_factory=list)
+
+
+def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+    """The dashboard on a free loopback port, healthy."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "ui.launch", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "FAIRSYNTH_DATA_DIR": data_dir},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the app did not become healthy within 60 s")
+
+
+async def settled(page: Page) -> None:
+    """Wait until the script run is over: no status widget and no spinner for 0.5 s."""
+    quiet_since = None
+    deadline = time.monotonic() + STEP_TIMEOUT
+    while time.monotonic() < deadline:
+        busy = await page.get_by_test_id("stStatusWidget").count() + await page.get_by_test_id(
+            "stSpinner").count()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 0.5:
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the page kept running")
+
+
+async def check_clean(page: Page, where: str, session: Session) -> None:
+    """Record a traceback box or an error message on the page."""
+    if await page.get_by_test_id("stException").count():
+        session.errors.append(f"{where}: exception box")
+    alerts = page.get_by_test_id("stAlertContentError")
+    for i in range(await alerts.count()):
+        session.errors.append(f"{where}: {(await alerts.nth(i).inner_text())[:120]}")
+
+
+async def open_page(page: Page, link: str, heading: str, session: Session) -> None:
+    start = time.perf_counter()
+    await page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+    await expect(page.get_by_role("heading", name=heading).first).to_be_visible(
+        timeout=STEP_TIMEOUT * 1000)
+    await settled(page)
+    session.times[link] = time.perf_counter() - start
+    await check_clean(page, link, session)
+
+
+async def analyst(browser, url: str, session: Session) -> None:
+    """One analyst's path: sample, every page, a note, the JSON report."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    page = await context.new_page()
+    timeout = STEP_TIMEOUT * 1000
+    try:
+        start = time.perf_counter()
+        await page.goto(url)
+        await expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=timeout)
+        await settled(page)
+        session.times["Data (first visit)"] = time.perf_counter() - start
+
+        sample = SAMPLES[session.number % len(SAMPLES)]
+        start = time.perf_counter()
+        await page.get_by_test_id("stSelectbox").filter(has_text="Sample pair").click()
+        await page.get_by_role("option", name=sample).click()
+        await page.get_by_role("button", name="Load sample").click()
+        await expect(page.get_by_text(f"Loaded {sample}")).to_be_visible(timeout=timeout)
+        await settled(page)
+        session.times["Data (load sample)"] = time.perf_counter() - start
+
+        for link, heading in PAGES.items():
+            await open_page(page, link, heading, session)
+
+        await page.get_by_role("tab", name="Free notes").click()
+        form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add note"))
+        await form.get_by_label("Note", exact=True).fill(f"load test note {session.number}")
+        await form.get_by_role("button", name="Add note").click()
+        await expect(form.get_by_label("Note", exact=True)).to_have_value("", timeout=timeout)
+        await settled(page)
+        await page.get_by_role("tab", name="Export").click()
+        await settled(page)
+        start = time.perf_counter()
+        button = page.get_by_test_id("stDownloadButton").filter(has_text="JSON report").get_by_role("button")
+        for attempt in (1, 2):  # a person whose click did nothing clicks again; counted below
+            try:
+                async with page.expect_download(timeout=min(timeout, 30_000)) as info:
+                    await button.click()
+                download = await info.value
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+                session.retries.append("export: the first click on JSON report gave no download")
+        if not (await download.path()) or (await download.failure()):
+            session.errors.append("export: the JSON report did not download")
+        session.times["Export (JSON report)"] = time.perf_counter() - start
+        await check_clean(page, "Notes & export", session)
+    except Exception as exc:  # a load test reports every failure instead of stopping at one
+        session.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+        shots = ROOT / "test-results"
+        shots.mkdir(exist_ok=True)
+        await page.screenshot(path=str(shots / f"load_failure_{session.number}.png"), full_page=True)
+    finally:
+        await context.close()
+
+
+async def run(url: str, n_sessions: int) -> list[Session]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        raise SystemExit("chromium is not installed (apt-get install chromium)")
+    sessions = [Session(i) for i in range(n_sessions)]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(analyst(browser, url, s) for s in sessions)),
+                                   timeout=RUN_TIMEOUT)
+        finally:
+            await browser.close()
+    return sessions
+
+
+def report(sessions: list[Session], wall: float) -> int:
+    steps = list(dict.fromkeys(step for s in sessions for step in s.times))
+    print(f"\n{len(sessions)} concurrent sessions, wall time {wall:.1f} s\n")
+    print(f"{'step':<24}{'n':>4}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
+    for step in steps:
+        values = np.array([s.times[step] for s in sessions if step in s.times])
+        print(f"{step:<24}{len(values):>4}{np.percentile(values, 50):>9.2f}"
+              f"{np.percentile(values, 95):>9.2f}{values.max():>9.2f}")
+    pages = np.array([t for s in sessions for step, t in s.times.items() if step in PAGES])
+    if len(pages):
+        print(f"{'all pages':<24}{len(pages):>4}{np.percentile(pages, 50):>9.2f}"
+              f"{np.percentile(pages, 95):>9.2f}{pages.max():>9.2f}")
+    retries = [(s.number, r) for s in sessions for r in s.retries]
+    print(f"\nretried clicks: {len(retries)}")
+    for number, retry in retries:
+        print(f"  session {number}: {retry}")
+    errors = [(s.number, e) for s in sessions for e in s.errors]
+    print(f"\nerrors: {len(errors)}")
+    for number, error in errors:
+        print(f"  session {number}: {error}")
+    return 1 if errors else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--url", help="use a running server instead of starting one")
+    args = parser.parse_args()
+    proc = None
+    with tempfile.TemporaryDirectory(prefix="fairsynth_load_") as data_dir:
+        if args.url:
+            url = args.url
+        else:
+            proc, url = start_server(data_dir)
+        try:
+            start = time.perf_counter()
+            sessions = asyncio.run(run(url, args.sessions))
+            return report(sessions, time.perf_counter() - start)
+        finally:
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
