@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from engines import Counter, as_counter
-from fairness._counts import attribute_sets, decode, wilson_interval
+from fairness._counts import MISSING, attribute_sets, decode, wilson_interval
 from governance.data import DatasetPair
 from governance.errors import InvalidInputError
 
@@ -52,6 +52,12 @@ def group_counts(pair: DatasetPair | Counter, *, max_order: int = 3) -> list[Gro
         ]
         out.append(GroupCounts(attrs, labels, real[seen], synth[seen]))
     return out
+
+
+def group_labels(pair: DatasetPair | Counter) -> dict[str, list[str]]:
+    """Each protected attribute's group labels seen on either side (missing left out), from the counts."""
+    cells = as_counter(pair).cells()
+    return {a: [t for t in cells.labels[a] if t != MISSING] for a in cells.attributes}
 
 
 def subgroup_gaps(pair: DatasetPair | Counter, *, min_count: int = 30, max_order: int = 3) -> pd.DataFrame:

@@ -49,13 +49,15 @@ min_rows = last.number_input("Minimum rows per window", min_value=1, value=30, s
 options = {"freq": freq, "min_rows": int(min_rows)}
 
 try:
-    windows = cached_call(window_starts, pair, **options)
+    with st.spinner("Bucketing the real data into windows..."):
+        windows = cached_call(window_starts, pair, **options)
     reference_window = None
     if reference == "window":
         reference_window = right.selectbox("Reference window", windows, key="drift_ref_window")
-    drift = cached_call(drift_over_time, pair, reference=reference, reference_window=reference_window,
-                        **options)
-    summary = cached_call(staleness_summary, pair, **options)
+    with st.spinner("Counting every column per window and testing drift..."):
+        drift = cached_call(drift_over_time, pair, reference=reference,
+                            reference_window=reference_window, **options)
+        summary = cached_call(staleness_summary, pair, **options)
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
@@ -83,7 +85,8 @@ if small:
 if roles.protected:
     st.subheader("Protected groups over time")
     try:
-        shares = cached_call(subgroups_over_time, pair, **options)
+        with st.spinner("Counting group shares per window..."):
+            shares = cached_call(subgroups_over_time, pair, **options)
     except FairSynthError as exc:
         st.error(str(exc))
         shares = None
@@ -97,7 +100,8 @@ if roles.protected:
     if roles.target and roles.favorable is not None:
         st.subheader("Disparate impact over time")
         try:
-            impact = cached_call(impact_over_time, pair, **options)
+            with st.spinner("Counting selection rates per window..."):
+                impact = cached_call(impact_over_time, pair, **options)
         except FairSynthError as exc:
             st.error(str(exc))
             impact = None

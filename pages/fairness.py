@@ -9,6 +9,7 @@ from fairness.impact import (
     group_metrics,
     impact_summary,
 )
+from fairness.subgroups import group_labels
 from fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
 from governance.charts.fairness import impact_forest, tstr_bars
 from governance.errors import FairSynthError
@@ -23,16 +24,23 @@ st.caption(f"Selection rate of **{roles.target} = {roles.favorable}** per protec
 
 intersections = st.toggle("Include intersections (e.g. race & sex)", value=True, key="fair_inter")
 reference: dict[str, str] = {}
+try:
+    # From the pair's cached counts: no pass over the rows on a rerun.
+    labels = cached_call(group_labels, pair) if roles.protected else {}
+except FairSynthError as exc:
+    st.error(str(exc))
+    st.stop()
 with st.expander("Reference groups (default: the real data's highest-rate group)"):
     for attribute in roles.protected:
-        values = sorted(pair.real[attribute].dropna().astype(str).unique().tolist())
+        values = labels.get(attribute, [])
         pick = st.selectbox(attribute, ["(highest rate)", *values], key=f"fair_ref_{attribute}")
         if pick != "(highest rate)":
             reference[attribute] = pick
 
 try:
-    impact = cached_call(disparate_impact, pair, reference=reference or None,
-                         intersections=intersections)
+    with st.spinner("Counting selection rates per group..."):
+        impact = cached_call(disparate_impact, pair, reference=reference or None,
+                             intersections=intersections)
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
@@ -71,8 +79,9 @@ with st.expander("Disparate impact table"):
 if roles.prediction:
     st.subheader(f"Prediction '{roles.prediction}' by group")
     try:
-        metrics = cached_call(group_metrics, pair, intersections=intersections)
-        parity = cached_call(error_rate_parity, pair, intersections=intersections)
+        with st.spinner("Counting prediction outcomes per group..."):
+            metrics = cached_call(group_metrics, pair, intersections=intersections)
+            parity = cached_call(error_rate_parity, pair, intersections=intersections)
     except FairSynthError as exc:
         st.error(str(exc))
     else:

@@ -27,8 +27,9 @@ st.caption("Does the synthetic data keep the share of every protected group and 
 min_count = st.number_input("Minimum rows per subgroup (smaller groups are flagged)", 1, 10_000, 30,
                             key="repr_min_count")
 try:
-    gaps = cached_call(subgroup_gaps, pair, min_count=int(min_count))
-    tests = cached_call(homogeneity_tests, pair)
+    with st.spinner("Counting rows per group and intersection..."):
+        gaps = cached_call(subgroup_gaps, pair, min_count=int(min_count))
+        tests = cached_call(homogeneity_tests, pair)
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
@@ -97,7 +98,8 @@ st.subheader("Column fidelity")
 st.caption("Score = 1 - distance: Kolmogorov-Smirnov for numeric columns, total variation for "
            "categorical ones (as SDMetrics' KSComplement / TVComplement); 1.0 is a perfect match.")
 try:
-    fidelity = cached_call(column_fidelity, pair)
+    with st.spinner("Comparing every column's distribution, overall and per group..."):
+        fidelity = cached_call(column_fidelity, pair)
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
@@ -119,8 +121,9 @@ if attribute != "(everyone)":
     groups = fidelity[(fidelity["attribute"] == attribute)]["group"].dropna().unique().tolist()
     group = right.selectbox("Group", groups, key="repr_group")
 try:
-    dist = column_distribution(pair, column, attribute=None if group is None else attribute,
-                               group=group)
+    # Cached per (pair, column, group): a rerun for another widget does not histogram again.
+    dist = cached_call(column_distribution, pair, column=column,
+                       attribute=None if group is None else attribute, group=group)
     where = "" if group is None else f" for {attribute} = {group}"
     st.plotly_chart(distribution_overlay(dist, column=column, title=f"{column}{where}"))
     st.caption(f"Overlaid shares of {column} in the real and synthetic rows{where}; where the "
@@ -130,7 +133,8 @@ except FairSynthError as exc:
 
 with st.expander("Association differences between columns"):
     try:
-        assoc = cached_call(association_difference, pair)
+        with st.spinner("Measuring the association of every column pair..."):
+            assoc = cached_call(association_difference, pair)
         st.plotly_chart(association_heatmap(assoc, title="Association: synthetic - real"))
         st.caption("Difference in association per column pair (Pearson for two numbers, Cramér's V "
                    "for two categories, correlation ratio for a mixed pair); 0 means kept.")

@@ -1,0 +1,61 @@
+"""Benchmark: server time of each analysis page on a 1,000,000-row pair, first visit and page switch.
+
+Run by hand: `.venv/bin/python bench/bench_pages.py [--rows 1000000]`. Uses Streamlit's AppTest
+(the script run on the server, without a browser): the first visit computes (through the count
+engine and ui.cache), a later switch back to the page must only read the caches and draw.
+Target (issue 7): a page switch on a cached 1M-row audit under 300 ms server time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+PAGES = ["pages/representativeness.py", "pages/fairness.py", "pages/drift.py"]
+TARGET_MS = 300
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    from bench_audit import _load, _roles, data_paths
+    from streamlit.testing.v1 import AppTest
+
+    from governance.data import make_pair
+
+    real, synth = data_paths(args.rows)
+    pair = make_pair(_load(real), _load(synth), _roles())
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.session_state["pair"] = pair
+    at.session_state["pair_source"] = f"bench: {args.rows:,} rows"
+    at.run()
+    first, switch = {}, {page: [] for page in PAGES}
+    for page in PAGES:
+        t0 = time.perf_counter()
+        at.switch_page(page).run()
+        first[page] = time.perf_counter() - t0
+        assert not at.exception, at.exception
+    for _ in range(args.rounds):
+        for page in PAGES:
+            t0 = time.perf_counter()
+            at.switch_page(page).run()
+            switch[page].append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+    print(f"{args.rows:,}-row pair, server time per page run (AppTest):")
+    for page in PAGES:
+        best, worst = min(switch[page]) * 1000, max(switch[page]) * 1000
+        verdict = "met" if worst < TARGET_MS else "MISSED"
+        print(f"  {page:32s} first visit {first[page]:6.2f} s | switch back {best:5.0f}-{worst:5.0f} ms "
+              f"(target < {TARGET_MS} ms: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
