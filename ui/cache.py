@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from governance.data import DatasetPair
+from governance.samples import load_sample
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -20,3 +21,9 @@ def cached_call(fn: Callable[..., Any], pair: DatasetPair, **params: Any) -> Any
     """Run `fn(pair, **params)` once per (function, pair content, parameters); JSON-able params only."""
     name = f"{fn.__module__}.{fn.__qualname__}"
     return _cached(name, pair.content_hash, json.dumps(params, sort_keys=True), fn, pair)
+
+
+@st.cache_resource(show_spinner="Loading the sample…", max_entries=8)
+def bundled_pair(name: str) -> DatasetPair:
+    """A bundled sample pair, read and validated once per server and shared read-only by sessions."""
+    return load_sample(name)

@@ -13,7 +13,8 @@ from governance.notes_store import (
     new_token,
     save_session_notes,
 )
-from governance.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
+from governance.samples import DEFAULT_SAMPLE, SAMPLES
+from ui.cache import bundled_pair
 
 PAIR_KEY = "pair"
 SOURCE_KEY = "pair_source"
@@ -31,7 +32,7 @@ def init_state() -> None:
     st.session_state[PAIR_KEY] = None
     st.session_state[SOURCE_KEY] = None
     try:
-        set_pair(load_sample(DEFAULT_SAMPLE), f"sample: {SAMPLES[DEFAULT_SAMPLE].title}")
+        set_pair(bundled_pair(DEFAULT_SAMPLE), f"sample: {SAMPLES[DEFAULT_SAMPLE].title}")
     except FairSynthError as exc:
         st.session_state["startup_error"] = str(exc)
 
