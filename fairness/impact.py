@@ -58,19 +58,17 @@ def disparate_impact(
     reference: dict[str, str] | None = None,
     intersections: bool = True,
 ) -> pd.DataFrame:
-    """Disparate impact on the real and the synthetic side, stacked, against the same references.
+    """Disparate impact on the real and the synthetic side, stacked.
 
-    Unless given, each attribute's reference group is the real side's highest-rate group and
-    the synthetic side uses that same group, so the two ratios of a group compare like with
-    like (a synthetic ratio above 1 means the group now fares better than the reference).
+    Unless `reference` picks a group (then used on both sides), each side's reference is its own
+    highest-rate group, as DESIGN.md defines it: a side's lowest ratio is then exactly fairlearn's
+    demographic_parity_ratio (min/max over groups) for that side.
     """
     _check_roles(pair.roles)
     cells = as_counter(pair).cells()
     real = _impact_from_cells(cells, "real", reference=reference or {},
                               intersections=intersections, strict=True)
-    refs = dict(zip(real["attribute"], real["reference_group"], strict=False))
-    refs.update(reference or {})
-    synth = _impact_from_cells(cells, "synthetic", reference=refs,
+    synth = _impact_from_cells(cells, "synthetic", reference=reference or {},
                                intersections=intersections, strict=False)
     return pd.concat([real, synth], ignore_index=True)[IMPACT_COLUMNS]
 
@@ -216,7 +214,7 @@ def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> pd.DataFrame:
         ref = None
         why = f"reference group '{chosen}' is absent from this dataset"
     else:
-        ref = groups.index(chosen) if chosen is not None else int(np.nanargmax(np.where(n > 0, rate, -1)))
+        ref = groups.index(chosen) if chosen is not None else _highest_rate(groups, n, rate)
         why = None if fav[ref] > 0 else (
             f"reference group '{groups[ref]}' has no favourable outcome, so the ratio is undefined")
     ref_rate = rate[ref] if ref is not None else np.nan
@@ -235,6 +233,13 @@ def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> pd.DataFrame:
         "ci_low": low, "ci_high": high, "passes_four_fifths": passes,
         "n": n.astype(np.int64), "undefined_reason": pd.Series(reason, dtype=object),
     })
+
+
+def _highest_rate(groups, n, rate) -> int:
+    # Ties go to the larger group, then the first label, so row order never changes the answer.
+    scores = np.where(n > 0, rate, -1.0)
+    tied = np.flatnonzero(scores == np.nanmax(scores))
+    return int(min(tied, key=lambda i: (-n[i], str(groups[i]))))
 
 
 def _katz(a, n1, c, n0):

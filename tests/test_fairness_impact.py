@@ -106,13 +106,46 @@ def test_unknown_reference_group_is_a_clear_error(adult_real):
         disparate_impact_frame(adult_real, ADULT, reference={"sex": "female"})
 
 
-def test_reference_group_absent_from_synthetic(adult_real):
+def test_picked_reference_group_absent_from_synthetic(adult_real):
     synth = adult_real[adult_real["race"] != "Asian-Pac-Islander"].reset_index(drop=True)
-    di = disparate_impact(make_pair(adult_real, synth, ADULT), intersections=False)
+    pair = make_pair(adult_real, synth, ADULT)
+    di = disparate_impact(pair, intersections=False, reference={"race": "Asian-Pac-Islander"})
     race = di[(di["dataset"] == "synthetic") & (di["attribute"] == "race")]
     assert (race["reference_group"] == "Asian-Pac-Islander").all()
     assert race["ratio"].isna().all()
     assert race["undefined_reason"].str.contains("absent").all()
+    # Without a pick, the synthetic side is read against its own highest-rate group.
+    own = disparate_impact(pair, intersections=False)
+    own = own[(own["dataset"] == "synthetic") & (own["attribute"] == "race")]
+    assert own["ratio"].notna().all() and (own["ratio"] <= 1).all()
+
+
+def test_each_side_lowest_ratio_is_fairlearns_demographic_parity_ratio(adult_real):
+    from fairlearn.metrics import demographic_parity_ratio
+
+    # A synthetic side where women fare better than men: the reference flips with the data.
+    synth = adult_real.copy()
+    synth["sex"] = synth["sex"].map({"Female": "Male", "Male": "Female"})
+    pair = make_pair(adult_real, synth, ADULT)
+    di = disparate_impact(pair, intersections=False)
+    for side, frame in (("real", adult_real), ("synthetic", synth)):
+        sex = di[(di["dataset"] == side) & (di["attribute"] == "sex")]
+        y = (frame["income"] == ">50K").astype(int)
+        expected = demographic_parity_ratio(y, y, sensitive_features=frame["sex"])
+        assert abs(sex["ratio"].min() - expected) < 1e-9
+    assert di[(di["dataset"] == "synthetic") & (di["attribute"] == "sex")]["reference_group"].eq("Female").all()
+
+
+def test_tied_highest_rate_picks_the_larger_group_whatever_the_row_order():
+    import pandas as pd
+
+    frame = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 8 + ["c"] * 4,
+                          "y": [1, 0] * 2 + [1, 0] * 4 + [0] * 4})
+    roles = ADULT.with_changes(protected=("g",), target="y", favorable="1")
+    for seed in range(5):
+        shuffled = frame.sample(frac=1, random_state=seed)
+        di = disparate_impact_frame(shuffled, roles, intersections=False)
+        assert (di["reference_group"] == "b").all()
 
 
 def test_dataset_against_itself_has_no_change(adult_real):
