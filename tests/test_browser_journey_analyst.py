@@ -62,6 +62,9 @@ def test_analyst_closes_a_representation_gap(page: Page, analyst_app, shot):
     shot("journey1_before_after")
     page.get_by_role("button", name="Use the generated table as the synthetic side").click()
     expect(sidebar).to_contain_text("generated", timeout=LONG)
+    # The adopted result leaves the page; wait for that rerun to settle before using the form.
+    expect(page.get_by_role("heading", name="Before and after")).to_have_count(0, timeout=LONG)
+    expect(page.get_by_role("button", name="Save current settings")).to_have_count(1, timeout=LONG)
     page.get_by_label("Name").fill("adult-faithful")
     page.get_by_label("Approved by").fill("A. Analyst")
     page.get_by_label("Reason (required)").fill("Restores real shares and outcome rates.")

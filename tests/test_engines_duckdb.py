@@ -186,6 +186,6 @@ def test_cli_reports_are_the_same_with_pandas_and_duckdb(tmp_path):
         reports[engine] = json.loads(out.read_text())
     # Assert: every section but the timestamps and the lineage (which names the engine) is equal.
     differ = {k for k in reports["pandas"] if reports["pandas"][k] != reports["duckdb"][k]}
-    assert differ == {"created_at", "lineage"}
+    assert "lineage" in differ and differ <= {"created_at", "lineage"}  # same second: same time
     assert reports["duckdb"]["lineage"]["engine"] == "duckdb"
     assert reports["pandas"]["drift"] and reports["pandas"]["subgroup_gaps"]

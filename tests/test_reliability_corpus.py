@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -156,15 +155,11 @@ def test_the_date_formats_give_drift_windows(inputs):
 # ---------------------------------------------------------------- the CLI path
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (CLI_ADDRESS_SPACE, CLI_ADDRESS_SPACE))
-
-
 @pytest.fixture(scope="module")
 def cli_results(inputs, tmp_path_factory) -> dict[str, dict]:
     out = tmp_path_factory.mktemp("cli_out")
-    # Runs overlap (3 at a time) to keep the file fast; each child's own peak memory comes
-    # from wait4, so the overlap does not blur the numbers.
+    # Runs overlap (3 at a time) to keep the file fast; each child reports its own peak
+    # memory, so the overlap does not blur the numbers.
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(_run_cli_measured, item, out / f"{name}.json")
                    for name, item in inputs.items()}
@@ -175,7 +170,18 @@ def cli_results(inputs, tmp_path_factory) -> dict[str, dict]:
 
 def _run_cli_measured(item: Input, out: Path) -> dict:
     roles = item.roles
-    cmd = [sys.executable, "-m", "governance.cli", "audit", "--real", str(item.path),
+    # A small launcher sets the limit, runs the CLI in its own fresh process and writes that
+    # process's own peak (VmHWM) on exit. ru_maxrss from wait4 would not do: Linux carries the
+    # parent's high-water mark into a spawned child, so a large pytest would count as the CLI's.
+    hwm = out.with_suffix(".hwm")
+    launcher = ("import atexit, resource, runpy, sys; "
+                f"resource.setrlimit(resource.RLIMIT_AS, ({CLI_ADDRESS_SPACE}, {CLI_ADDRESS_SPACE})); "
+                "path = sys.argv.pop(1); "
+                "atexit.register(lambda: open(path, 'w').write(next(line.split()[1] for line in "
+                "open('/proc/self/status') if line.startswith('VmHWM')))); "
+                "sys.argv = ['fairsynth', *sys.argv[1:]]; "
+                "runpy.run_module('governance.cli', run_name='__main__')")
+    cmd = [sys.executable, "-c", launcher, str(hwm), "audit", "--real", str(item.path),
            "--synthetic", str(item.path), "--protected", ",".join(roles.protected),
            "--target", roles.target, "--favorable", roles.favorable, "--out", str(out)]
     if roles.time:
@@ -183,17 +189,17 @@ def _run_cli_measured(item: Input, out: Path) -> dict:
     start = time.monotonic()
     err_path = out.with_suffix(".stderr")
     with open(err_path, "wb") as err:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
-                                preexec_fn=_limit_memory)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
         killer = threading.Timer(CLI_SECONDS * 2, proc.kill)
         killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _ = os.wait4(proc.pid, 0)
         finally:
             killer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen quiet
     return {"code": proc.returncode, "stderr": err_path.read_text(errors="replace"),
-            "seconds": time.monotonic() - start, "rss_mb": usage.ru_maxrss / 1024,
+            "seconds": time.monotonic() - start,
+            "rss_mb": int(hwm.read_text()) / 1024 if hwm.exists() else float("inf"),
             "out": out}
 
 
