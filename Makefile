@@ -5,7 +5,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples clean chromium load
+.PHONY: run test lint bench samples clean chromium java load load
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -31,7 +31,11 @@ run: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(TEST_STAMP) chromium
+# Spark's local mode (the `--engine spark` tests) needs a Java runtime.
+java:
+	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
+
+test: $(TEST_STAMP) chromium java
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
