@@ -5,7 +5,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples clean chromium java load load
+.PHONY: run test lint bench samples clean chromium java load
 
 $(PY):
 	python3 -m venv $(VENV)
