@@ -85,7 +85,11 @@ def impact_change(
 
 
 def change_from_impact(impact: pd.DataFrame) -> pd.DataFrame:
-    """The change table from an already computed `disparate_impact` result (no recomputation)."""
+    """The change table from an already computed `disparate_impact` result (no recomputation).
+
+    Each ratio is read against its own side's reference (the highest-rate group unless one was
+    picked), so `change` is how far a group moved relative to the best-treated group of each side.
+    """
     keys = ["attribute", "group"]
     real = impact[impact["dataset"] == "real"][keys + ["ratio"]].rename(columns={"ratio": "real_ratio"})
     synth = impact[impact["dataset"] == "synthetic"][keys + ["ratio"]].rename(

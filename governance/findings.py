@@ -99,7 +99,10 @@ def impact_findings(impact: pd.DataFrame, *, min_count: int = 30) -> list[Findin
     synth = impact[impact["dataset"] == "synthetic"].set_index(keys)
     for key in real.index.intersection(synth.index):
         r, s = real.loc[key], synth.loc[key]
-        if key[1] == r["reference_group"] or r["n"] < min_count or s["n"] < min_count:
+        # Each side is read against its own highest-rate group; a group that is the reference on
+        # one side only can still have lost (or gained) ground on the other.
+        both_reference = key[1] == r["reference_group"] and key[1] == s["reference_group"]
+        if both_reference or r["n"] < min_count or s["n"] < min_count:
             continue
         if pd.isna(r["ratio"]) or pd.isna(s["ratio"]):
             continue
@@ -117,10 +120,15 @@ def impact_findings(impact: pd.DataFrame, *, min_count: int = 30) -> list[Findin
         else:
             continue
         attribute = _label(key[0])
+        if r["reference_group"] == s["reference_group"]:
+            compared = (f"({_label(key[1])} vs {_label(r['reference_group'])}): "
+                        f"{rr:.2f} in real data, {sr:.2f} in synthetic")
+        else:
+            compared = (f"({_label(key[1])}): {rr:.2f} of {_label(r['reference_group'])} in real "
+                        f"data, {sr:.2f} of {_label(s['reference_group'])} in synthetic")
         out.append(Finding(
             f"impact:{key[0]}:{key[1]}", severity, "disparate_impact",
-            f"disparate impact of {attribute} ({_label(key[1])} vs {_label(r['reference_group'])}): "
-            f"{rr:.2f} in real data, {sr:.2f} in synthetic: {what}.",
+            f"disparate impact of {attribute} {compared}: {what}.",
             f"{attribute} = {_label(key[1])}", abs(change)))
     return out
 

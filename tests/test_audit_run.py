@@ -162,3 +162,20 @@ def test_lineage_records_inputs_roles_versions_and_seed(compas_real):
     assert lineage["generator"]["seed"] == 42
     assert lineage["created_at"] == report.created_at
     assert {p["part"] for p in lineage["parts"]} >= {"subgroup_gaps", "drift"}
+
+
+def test_a_disparity_created_against_the_old_reference_is_found():
+    # Real: A is the best-treated group. Synthetic: B overtakes A, and A falls to half of B.
+    def frame(rate_a: float, rate_b: float) -> pd.DataFrame:
+        rows = [("A", i < rate_a * 1000) for i in range(1000)] + [("B", i < rate_b * 1000) for i in range(1000)]
+        return pd.DataFrame(rows, columns=["grp", "ok"]).assign(ok=lambda d: d["ok"].map({True: "yes", False: "no"}))
+
+    from governance.roles import Roles
+
+    pair = make_pair(frame(0.8, 0.7), frame(0.4, 0.8), Roles(("grp",), "ok", "yes"))
+    report = run_audit(pair, options=AuditOptions(include_privacy=False))
+    found = {f.code: f for f in report.findings}
+    created = found["impact:grp:A"]
+    assert created.severity == "high" and "creates a disparity" in created.sentence
+    # Each side names its own reference group in the sentence.
+    assert "1.00 of A in real data, 0.50 of B in synthetic" in created.sentence
