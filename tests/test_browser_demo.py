@@ -24,6 +24,9 @@ def _open(page: Page, title: str, *, chart: bool) -> None:
     if chart:
         drawn = page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first
         expect(drawn).to_be_visible(timeout=60_000)
+    if title == "Notes & export":
+        # The audit runs on first visit; the findings list is the page's content.
+        expect(page.get_by_role("tab", name="Findings")).to_be_visible(timeout=60_000)
     page.wait_for_load_state("networkidle")
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
