@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from generation.settings import SEPARATOR, GenerationSettings, group_level
+from generation.settings import SEPARATOR, GenerationSettings
 from governance.errors import InvalidInputError
 
 # Log-odds shifts searched when an outcome rate is set for a group of cells.
@@ -79,7 +79,7 @@ def _cell_counts(cells: pd.Series, cell_attrs: pd.DataFrame, settings: Generatio
                  real: pd.DataFrame) -> pd.Series:
     """Synthetic rows per conditioning cell: group totals from the shares, split as in the real data."""
     if settings.shares:
-        level = list(group_level(settings.shares, real, settings.conditioning, what="share"))
+        level = list(settings.share_level(real))
         group = _join(cell_attrs, level)
     else:
         group = pd.Series(cells.index, index=cells.index)
@@ -122,7 +122,7 @@ def _cell_rates(real_rates: pd.Series, totals: pd.Series, cell_attrs: pd.DataFra
     groups = pd.Series(rates.index, index=rates.index)
     if not settings.outcome_rates:
         return rates, groups
-    level = list(group_level(settings.outcome_rates, real, settings.conditioning, what="outcome rate"))
+    level = list(settings.rate_level(real))
     group = _join(cell_attrs, level)
     for g, target in settings.outcome_rates.items():
         members = group.index[group.to_numpy() == g]

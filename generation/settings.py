@@ -29,12 +29,16 @@ class GenerationSettings:
     `shares` and `outcome_rates` are keyed by a group label: one attribute's value ("Female")
     or a full intersection in conditioning order ("Black&Female"). Empty means "as in the
     real data". Groups left out of `shares` get no rows, so the listed shares must sum to 1.
+    `shares_by` / `rates_by` name the attribute(s) the keys are values of, in conditioning
+    order; left empty, they are inferred from the labels (refused when a label is ambiguous).
     """
 
     rows: int
     conditioning: tuple[str, ...] = ()
     shares: dict[str, float] = field(default_factory=dict)
     outcome_rates: dict[str, float] = field(default_factory=dict)
+    shares_by: tuple[str, ...] = ()
+    rates_by: tuple[str, ...] = ()
     mode: Literal["replace", "augment"] = "replace"
     seed: int = 0
 
@@ -43,6 +47,11 @@ class GenerationSettings:
         object.__setattr__(self, "shares", {str(k): float(v) for k, v in dict(self.shares).items()})
         object.__setattr__(self, "outcome_rates",
                            {str(k): float(v) for k, v in dict(self.outcome_rates).items()})
+        for name in ("shares_by", "rates_by"):
+            value = getattr(self, name)
+            if isinstance(value, str):  # one attribute given bare, or "race&sex"
+                value = value.split(SEPARATOR)
+            object.__setattr__(self, name, tuple(str(a).strip() for a in value))
         if isinstance(self.rows, bool) or int(self.rows) != self.rows or self.rows < 1:
             raise InvalidInputError(f"rows must be a whole number of at least 1, not {self.rows!r}.")
         object.__setattr__(self, "rows", int(self.rows))
@@ -52,6 +61,7 @@ class GenerationSettings:
             raise InvalidInputError(f"seed must be a whole number >= 0, not {self.seed!r}.")
         object.__setattr__(self, "seed", int(self.seed))
         self._check_numbers()
+        self._check_by()
 
     def _check_numbers(self) -> None:
         for name, values in (("share", self.shares), ("outcome rate", self.outcome_rates)):
@@ -66,11 +76,39 @@ class GenerationSettings:
                     "so list every group you want and make the shares add up to 1."
                 )
 
+    def _check_by(self) -> None:
+        for name, by, values, what in (("shares_by", self.shares_by, self.shares, "shares"),
+                                       ("rates_by", self.rates_by, self.outcome_rates, "outcome rates")):
+            if not by:
+                continue
+            if not values:
+                raise InvalidInputError(f"{name} names {SEPARATOR.join(by)} but there are no {what}.")
+            order = [self.conditioning.index(a) for a in by if a in self.conditioning]
+            if len(order) != len(by) or order != sorted(set(order)):
+                raise InvalidInputError(
+                    f"{name} must name conditioning attributes ({', '.join(self.conditioning) or 'none'}) "
+                    f"once each, in conditioning order; got {SEPARATOR.join(by)}."
+                )
+
     def to_dict(self) -> dict:
-        """Plain form for TOML/JSON (lists, not tuples)."""
-        return {"rows": self.rows, "conditioning": list(self.conditioning), "mode": self.mode,
-                "seed": self.seed, "shares": dict(self.shares),
-                "outcome_rates": dict(self.outcome_rates)}
+        """Plain form for TOML/JSON (lists, not tuples); `*_by` only when set, so older files stay as they were."""
+        out: dict = {"rows": self.rows, "conditioning": list(self.conditioning), "mode": self.mode,
+                     "seed": self.seed}
+        for name in ("shares_by", "rates_by"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        out["shares"] = dict(self.shares)
+        out["outcome_rates"] = dict(self.outcome_rates)
+        return out
+
+    def share_level(self, real: pd.DataFrame) -> tuple[str, ...]:
+        """The attribute(s) the shares are keyed by: `shares_by`, or inferred from the labels."""
+        return group_level(self.shares, real, self.conditioning, what="share", by=self.shares_by)
+
+    def rate_level(self, real: pd.DataFrame) -> tuple[str, ...]:
+        """The attribute(s) the outcome rates are keyed by: `rates_by`, or inferred from the labels."""
+        return group_level(self.outcome_rates, real, self.conditioning, what="outcome rate",
+                           by=self.rates_by)
 
     def to_toml(self) -> str:
         """The settings as TOML text; `from_toml` reads it back to equal settings."""
@@ -132,13 +170,13 @@ class GenerationSettings:
                 "Target shares and outcome rates are per group: pick conditioning attributes first."
             )
         if self.shares:
-            group_level(self.shares, real, self.conditioning, what="share")
+            self.share_level(real)
         if self.outcome_rates:
             if roles.target is None or roles.favorable is None:
                 raise InvalidInputError(
                     "Outcome rates need a target column and its favourable value in the roles."
                 )
-            group_level(self.outcome_rates, real, self.conditioning, what="outcome rate")
+            self.rate_level(real)
 
 
 def value_label(value: object) -> str:
@@ -165,16 +203,30 @@ def group_labels(real: pd.DataFrame, attributes: tuple[str, ...]) -> pd.Series:
 
 
 def group_level(keys: dict[str, float], real: pd.DataFrame, conditioning: tuple[str, ...], *,
-                what: str = "share") -> tuple[str, ...]:
-    """Which attributes the keys name: the full intersection, or the one attribute holding them all."""
+                what: str = "share", by: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Which attributes the keys name: `by` if given, else the full intersection or the one attribute holding them all."""
+    values = dict(keys)
     keys = list(keys)
+    if by:
+        _refuse_unknown(keys, set(group_labels(real, tuple(by)).unique()), tuple(by), what)
+        return tuple(by)
     if len(conditioning) > 1 and all(k.count(SEPARATOR) == len(conditioning) - 1 for k in keys):
         known = set(group_labels(real, conditioning).unique())
         _refuse_unknown(keys, known, conditioning, what)
         return tuple(conditioning)
+    known_by = {attr: set(labels(real[attr]).unique()) for attr in conditioning}
+    for key in keys:
+        holders = [a for a in conditioning if key in known_by[a]]
+        if len(holders) > 1:
+            flag = "--shares" if what == "share" else "--outcome-rates"
+            example = ",".join(f"{k}:{v:g}" for k, v in values.items())
+            raise InvalidInputError(
+                f"'{key}' is a value of both {' and '.join(holders)}: say which attribute, "
+                f"e.g. {flag} '{holders[-1]}={example}' "
+                f"(in a settings file: {'shares_by' if what == 'share' else 'rates_by'} = [\"{holders[-1]}\"])."
+            )
     for attr in conditioning:
-        known = set(labels(real[attr]).unique())
-        if all(k in known for k in keys):
+        if all(k in known_by[attr] for k in keys):
             return (attr,)
     first = conditioning[0] if len(conditioning) == 1 else None
     known = set(labels(real[first]).unique()) if first else set()

@@ -81,17 +81,21 @@ def _settings(args: argparse.Namespace, protected: tuple[str, ...]) -> Generatio
         base["rows"] = args.rows
     if "rows" not in base:
         raise InvalidInputError("Say how many rows to generate: --rows N (or rows in --settings).")
+    # The attribute named in the flag travels with the values: labels alone can be ambiguous
+    # (two attributes both coded 1/2).
     if args.shares:
-        base["shares"] = parse_groups(args.shares, conditioning, flag="--shares")
+        base["shares_by"], base["shares"] = parse_groups(args.shares, conditioning, flag="--shares")
     if args.outcome_rates:
-        base["outcome_rates"] = parse_groups(args.outcome_rates, conditioning, flag="--outcome-rates")
+        base["rates_by"], base["outcome_rates"] = parse_groups(args.outcome_rates, conditioning,
+                                                                flag="--outcome-rates")
     settings = GenerationSettings.from_dict(base)
     changes = {k: v for k, v in (("mode", args.mode), ("seed", args.seed)) if v is not None}
     return replace(settings, **changes) if changes else settings
 
 
-def parse_groups(text: str, conditioning: tuple[str, ...], *, flag: str) -> dict[str, float]:
-    """Parse "sex=Female:0.5,Male:0.5" (or "race&sex=Black&Female:0.1,...") into {group: value}."""
+def parse_groups(text: str, conditioning: tuple[str, ...], *,
+                 flag: str) -> tuple[tuple[str, ...], dict[str, float]]:
+    """Parse "sex=Female:0.5,Male:0.5" (or "race&sex=Black&Female:0.1,...") into (attributes, {group: value})."""
     attribute, sep, body = text.partition("=")
     attribute = attribute.strip()
     if not sep or not body.strip():
@@ -116,4 +120,4 @@ def parse_groups(text: str, conditioning: tuple[str, ...], *, flag: str) -> dict
             out[group.strip()] = float(value)
         except ValueError as exc:
             raise InvalidInputError(f"{flag}: '{value}' is not a number (in '{item.strip()}').") from exc
-    return out
+    return names, out

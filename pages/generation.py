@@ -5,7 +5,7 @@ import streamlit as st
 from generation import GenerationSettings, fit_synthesizer
 from generation.compare import before_after, expected_effect, fidelity_before_after
 from generation.library import list_approved, load_approved, save_approved, settings_dir
-from generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR, group_level
+from generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
 from governance.charts.generation import (
     expected_impact,
     expected_shares,
@@ -48,7 +48,7 @@ def _load_into_widgets(name: str) -> None:
         level = AS_REAL
         if values:
             try:
-                level = SEPARATOR.join(group_level(values, real, s.conditioning))
+                level = SEPARATOR.join(s.share_level(real) if kind == "share" else s.rate_level(real))
             except FairSynthError as exc:
                 st.session_state["gen_load_error"] = str(exc)
                 return
@@ -93,14 +93,17 @@ version = st.session_state.get("gen_editor_version", 0)
 prefill = st.session_state.get("gen_prefill", {"share": {}, "rate": {}})
 
 
-def _editor(kind: str, label: str, real_col: str, help_text: str) -> dict[str, float]:
-    """A table of groups with their real value and an editable target; returns the changed targets."""
+def _editor(kind: str, label: str, real_col: str,
+            help_text: str) -> tuple[tuple[str, ...], dict[str, float]]:
+    """A table of groups with their real value and an editable target; returns its attributes and the changed targets."""
     key = f"gen_{kind}_level"
     if st.session_state.get(key) not in levels:
         st.session_state[key] = AS_REAL
     level = st.selectbox(f"{label} for", levels, key=key, help=help_text)
     if level == AS_REAL:
-        return {}
+        return (), {}
+    # The level travels with the targets: labels alone can be values of two attributes.
+    attrs = tuple(level.split(SEPARATOR))
     part = real_groups[real_groups["attribute"] == level][["group", real_col]].reset_index(drop=True)
     given = prefill.get(kind, {})
     part["target"] = [given.get(g, v) for g, v in zip(part["group"], part[real_col], strict=True)]
@@ -111,29 +114,31 @@ def _editor(kind: str, label: str, real_col: str, help_text: str) -> dict[str, f
                                                                max_value=1.0, format="%.4f")})
     changed = (edited["target"] - edited[real_col]).abs() > 1e-12
     if kind == "rate":
-        return {g: float(t) for g, t, c in zip(edited["group"], edited["target"], changed, strict=True) if c}
+        rates = {g: float(t) for g, t, c in zip(edited["group"], edited["target"], changed, strict=True) if c}
+        return (attrs if rates else ()), rates
     if not changed.any():
-        return {}
+        return (), {}
     st.caption(f"Target shares sum to {edited['target'].sum():.4f} (must be 1).")
-    return {g: float(t) for g, t in zip(edited["group"], edited["target"], strict=True)}
+    return attrs, {g: float(t) for g, t in zip(edited["group"], edited["target"], strict=True)}
 
 
 shares_col, rates_col = st.columns(2)
 with shares_col:
-    shares = _editor("share", "Share", "real_share",
+    shares_by, shares = _editor("share", "Share", "real_share",
                      "Groups you set to 0 get no rows. Other attributes are split as in the real data.")
 with rates_col:
     if roles.target and roles.favorable is not None:
-        rates = _editor("rate", "Rate", "real_rate",
+        rates_by, rates = _editor("rate", "Rate", "real_rate",
                         f"Rate of {roles.target} = {roles.favorable}. Within a group, its subgroups "
                         "move together on the log-odds scale.")
     else:
-        rates = {}
+        rates_by, rates = (), {}
         st.info("Set a target and its favourable value on the Data page to tune outcome rates.")
 
 try:
     settings = GenerationSettings(rows=int(rows), conditioning=conditioning, shares=shares,
-                                  outcome_rates=rates, mode=mode, seed=int(seed))
+                                  outcome_rates=rates, shares_by=shares_by, rates_by=rates_by,
+                                  mode=mode, seed=int(seed))
     settings.validate_against(real, roles)
     expected = expected_effect(model.plan(settings), settings)
 except FairSynthError as exc:

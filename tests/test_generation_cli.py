@@ -104,3 +104,60 @@ def test_unknown_target_and_missing_file(tmp_path, capsys):
     assert main(args) == 2 and "--target 'nope'" in capsys.readouterr().err
     args[2] = str(tmp_path / "absent.csv")
     assert main(args) == 2 and "no such file" in capsys.readouterr().err
+
+
+def _coded_csv(tmp_path) -> tuple[pd.DataFrame, Path]:
+    """COMPAS with `parent` and `disabled` both coded 1/2, written as CSV (the reviewer's repro)."""
+    real = pd.read_parquet(COMPAS)
+    real = real.assign(parent=(real["sex"] == "Female").map({True: 1, False: 2}),
+                       disabled=(real["race"] == "Caucasian").map({True: 1, False: 2}))
+    path = tmp_path / "coded.csv"
+    real.to_csv(path, index=False)
+    return real, path
+
+
+CODED = ["generate", "--protected", "parent,disabled", "--target", "two_year_recid",
+         "--favorable", "0", "--rows", "2000"]
+
+
+def test_shares_go_to_the_named_attribute_when_labels_are_shared(tmp_path, capsys):
+    real, path = _coded_csv(tmp_path)
+    out = tmp_path / "o.csv"
+    code = main([*CODED, "--real", str(path), "--shares", "disabled=1:0.2,2:0.8", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    frame = pd.read_csv(out)
+    assert frame["disabled"].value_counts().to_dict() == {1: 400, 2: 1600}
+    # parent is not targeted: within each disabled group it is split as in the real data
+    # (to the row, by largest remainder), so its overall share stays near the real one.
+    real_split = pd.crosstab(real["disabled"], real["parent"], normalize="index")
+    got = pd.crosstab(frame["disabled"], frame["parent"])
+    for d, n_d in ((1, 400), (2, 1600)):
+        assert (got.loc[d] - real_split.loc[d] * n_d).abs().max() < 1.0
+    real_parent = real["parent"].value_counts(normalize=True)
+    assert (frame["parent"].value_counts(normalize=True) - real_parent).abs().max() < 0.05
+
+
+def test_outcome_rates_go_to_the_named_attribute_when_labels_are_shared(tmp_path, capsys):
+    real, path = _coded_csv(tmp_path)
+    out = tmp_path / "o.csv"
+    code = main([*CODED, "--real", str(path), "--outcome-rates", "disabled=1:0.2,2:0.8",
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    frame = pd.read_csv(out)
+    rates = (frame["two_year_recid"] == 0).groupby(frame["disabled"]).mean()
+    assert abs(rates[1] - 0.2) < 0.01 and abs(rates[2] - 0.8) < 0.01
+
+
+def test_ambiguous_settings_file_is_refused_and_the_attribute_fixes_it(tmp_path, capsys):
+    _, path = _coded_csv(tmp_path)
+    vague = tmp_path / "vague.toml"
+    vague.write_text('rows = 2000\nconditioning = ["parent", "disabled"]\n[shares]\n1 = 0.2\n2 = 0.8\n')
+    args = [*CODED, "--real", str(path), "--out", str(tmp_path / "o.csv")]
+    assert main([*args, "--settings", str(vague)]) == 2
+    err = capsys.readouterr().err
+    assert "'1' is a value of both parent and disabled: say which attribute" in err
+    assert err.count("\n") == 1
+    named = tmp_path / "named.toml"
+    named.write_text(vague.read_text().replace("[shares]", 'shares_by = ["disabled"]\n[shares]'))
+    assert main([*args, "--settings", str(named)]) == 0
+    assert pd.read_csv(tmp_path / "o.csv")["disabled"].value_counts().to_dict() == {1: 400, 2: 1600}

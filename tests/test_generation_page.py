@@ -85,3 +85,26 @@ def test_save_and_load_approved_settings(app):
     assert not app.exception
     assert app.number_input(key="gen_seed").value == 7
     assert any("approved by Tester" in i.value for i in app.info)
+
+
+def test_page_keeps_the_attribute_when_two_attributes_share_labels(compas_real, tmp_path, monkeypatch):
+    monkeypatch.setenv(SETTINGS_DIR_ENV, str(tmp_path / "approved"))
+    coded = compas_real.assign(parent=(compas_real["sex"] == "Female").map({True: 1, False: 2}),
+                               disabled=(compas_real["race"] == "Caucasian").map({True: 1, False: 2}))
+    roles = COMPAS_ROLES.with_changes(protected=("parent", "disabled"))
+    half = len(coded) // 2
+    pair = make_pair(coded.iloc[:half].reset_index(drop=True), coded.iloc[half:].reset_index(drop=True),
+                     roles)
+    save_approved(GenerationSettings(rows=2000, conditioning=("parent", "disabled"),
+                                     shares={"1": 0.2, "2": 0.8}, shares_by=("disabled",)),
+                  name="coded", approved_by="Tester", reason="demo", directory=tmp_path / "approved")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["pair"] = pair
+    at.session_state["pair_source"] = "test: coded COMPAS halves"
+    at.run()
+    _button(at, "gen_load").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="gen_share_level").value == "disabled"
+    at.selectbox(key="gen_expected_attribute").select("disabled").run()
+    expected = next(d.value for d in at.dataframe if "expected_share" in d.value.columns)
+    assert expected.set_index("group")["expected_count"].to_dict() == {"1": 400, "2": 1600}
