@@ -28,14 +28,17 @@ def privacy_page(compas_real) -> AppTest:
     return at.run()
 
 
-def test_page_waits_for_the_button(privacy_page):
+def test_page_shows_the_fast_measures_at_once_and_waits_for_the_attacks(privacy_page):
     assert not privacy_page.exception
     assert privacy_page.title[0].value == "Privacy"
-    assert any("Run privacy assessment" in i.value for i in privacy_page.info)
-    assert not privacy_page.get("plotly_chart")
+    labels = [m.label for m in privacy_page.metric]
+    assert "Exact copies" in labels and "Singling-out risk" not in labels
+    assert len(privacy_page.get("plotly_chart")) == 2
+    assert any("not run yet" in c.value for c in privacy_page.caption)
 
 
 def test_run_shows_summary_chart_and_masked_pairs(privacy_page):
+    privacy_page.checkbox[0].check()
     privacy_page.button[0].click().run()
     assert not privacy_page.exception
     labels = [m.label for m in privacy_page.metric]
