@@ -13,7 +13,7 @@ ADULT_PAGES = {
     "Fairness": True,
     "Drift": False,  # Adult has no dates: the page says how to set a time role
     "Generation": False,
-    "Privacy": False,
+    "Privacy": True,
     "Notes & export": False,
 }
 
