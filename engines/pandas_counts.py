@@ -114,6 +114,10 @@ def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:
         raw = values.to_numpy(dtype="datetime64[ns]")
         return raw.view(np.int64), np.isnat(raw), True
     if values.dtype.kind in "iu":
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+            # Nullable Int64/UInt64 (e.g. from Parquet): <NA> is missing, like NaN in a float column.
+            missing = values.isna().to_numpy(dtype=bool)
+            return values.to_numpy(dtype=np.int64, na_value=0), missing, True
         return values.to_numpy(dtype=np.int64), np.zeros(len(values), dtype=bool), True
     arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = ~np.isfinite(arr)

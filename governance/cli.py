@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, UnicodeError) as exc:
         sys.stderr.write(f"fairsynth: error: {_one_line(str(exc))}\n")
         return EXIT_BAD_INPUT
+    except Exception as exc:
+        # Exit 1 means "policy failed" to a pipeline, so an unexpected error must not end there.
+        sys.stderr.write(f"fairsynth: error: internal error ({type(exc).__name__}: "
+                         f"{_one_line(str(exc))}); please report it\n")
+        return EXIT_BAD_INPUT
 
 
 def _one_line(text: str) -> str:

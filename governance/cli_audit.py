@@ -11,7 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from engines import as_counter
 from engines.sources import choose_engine, open_audit_pair
+from engines.tables import marginal
+from fairness._counts import attribute_sets
+from fairness.impact import ordered_groups
 from governance.audit import DRIFT_REFERENCES, FREQS, AuditOptions, run_audit
 from governance.data import make_pair
 from governance.errors import InvalidInputError
@@ -21,6 +28,8 @@ from governance.policy import load_policy
 from governance.roles import Roles, guess_favorable
 
 EXIT_OK, EXIT_POLICY_FAILED = 0, 1
+# Distinct target values read from a SQL engine to tell a binary target from another.
+DISTINCT_LIMIT = 50
 
 
 def _columns(text: str) -> tuple[str, ...]:
@@ -51,7 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time", help="time column (enables drift over time)")
     parser.add_argument("--freq", default="M", choices=FREQS, help="drift window frequency (default M)")
     parser.add_argument("--drift-reference", default="first", choices=DRIFT_REFERENCES,
-                        help="drift reference: first window, previous window or synthetic data")
+                        help="drift reference: first window, a chosen window "
+                             "(--drift-reference-window), previous window or synthetic data")
+    parser.add_argument("--drift-reference-window", metavar="YYYY-MM-DD",
+                        help="start of the reference window, with --drift-reference window")
     parser.add_argument("--reference", action="append", type=_reference, default=[],
                         metavar="ATTR=GROUP", help="disparate impact reference group (repeatable)")
     parser.add_argument("--min-count", type=int, default=30, help="minimum subgroup count (default 30)")
@@ -102,20 +114,26 @@ def run(args: argparse.Namespace) -> int:
     """Load, validate, audit, write every --out, and return the exit code."""
     # Everything that can be refused is checked before the (slower) audit runs.
     _check_outputs(args.out)
+    _check_flags(args)
     policy = load_policy(args.policy) if args.policy is not None else None
     options = AuditOptions(min_count=args.min_count, max_order=args.max_order,
                            reference=tuple(args.reference), freq=args.freq,
-                           drift_reference=args.drift_reference, include_tstr=args.tstr,
+                           drift_reference=args.drift_reference,
+                           drift_reference_window=args.drift_reference_window, include_tstr=args.tstr,
                            include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
                            privacy_quasi_identifiers=args.quasi_identifiers)
     settings = _settings(args.generator_settings)
-    engine = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
+    engine = args.engine_used = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
     if engine != "pandas":
         # The files stay in DuckDB/Spark; only grouped counts come back (engines/sql.py).
         pair = open_audit_pair(args.real, args.synthetic, protected=args.protected,
                                target=args.target, favorable=args.favorable,
                                prediction=args.prediction, time=args.time, ignored=args.ignore,
                                engine=engine, freq=args.freq)
+        if args.favorable is None:
+            _check_binary(pair.distinct(args.target, limit=DISTINCT_LIMIT), args)
+        _check_against_data(pair, args)
+        _note_guess(pair, args)
         report = run_audit(pair, options=options, policy=policy, generator_settings=settings)
         return _finish(report, args)
     real = load_table(args.real)
@@ -124,13 +142,107 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(
             f"Target column '{args.target}' is not in {args.real.name}; columns: "
             f"{', '.join(map(str, real.frame.columns[:20]))}.")
-    favorable = args.favorable or guess_favorable(real.frame[args.target], args.target)
+    favorable = args.favorable
+    if favorable is None and _check_binary(real.frame[args.target].dropna().unique(), args):
+        favorable = guess_favorable(real.frame[args.target], args.target)
     roles = Roles(protected=args.protected, target=args.target, favorable=favorable,
                   prediction=args.prediction, time=args.time, ignored=args.ignore)
     pair = make_pair(real, synthetic, roles, real_name=str(args.real),
                      synthetic_name=str(args.synthetic))
+    _check_against_data(pair, args)
+    _note_guess(pair, args)
     report = run_audit(pair, options=options, policy=policy, generator_settings=settings)
     return _finish(report, args)
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse flag combinations that cannot mean anything, before any file is read."""
+    for role in ("target", "prediction", "time"):
+        column = getattr(args, role)
+        if column is not None and column in args.protected:
+            raise InvalidInputError(
+                f"Column '{column}' cannot be both the {role} and a protected attribute.")
+    window = args.drift_reference_window
+    if args.drift_reference == "window":
+        if not args.time:
+            raise InvalidInputError("--drift-reference window needs a time column (--time).")
+        if not window:
+            raise InvalidInputError(
+                "--drift-reference window needs --drift-reference-window YYYY-MM-DD (a window start).")
+    elif window:
+        raise InvalidInputError("--drift-reference-window is only used with --drift-reference window.")
+
+
+def _check_binary(distinct, args: argparse.Namespace) -> bool:
+    """Whether a favourable value may be guessed; a target without two values is refused."""
+    n = len(distinct)
+    if n == 0:
+        return False  # make_pair says the target has no values
+    if n != 2:
+        # The SQL engines return at most DISTINCT_LIMIT distinct values.
+        count = f"{n}+" if args.engine_used != "pandas" and n >= DISTINCT_LIMIT else str(n)
+        raise InvalidInputError(
+            f"Target '{args.target}' is not binary ({count} value{'' if n == 1 else 's'}); "
+            "pass --favorable.")
+    return True
+
+
+def _note_guess(pair, args: argparse.Namespace) -> None:
+    # Said once every input check has passed, so a refused run still has one line on stderr.
+    if args.favorable is None and pair.roles.favorable is not None and not args.quiet:
+        print(f"fairsynth audit: note: favourable value of '{args.target}' guessed as "
+              f"'{pair.roles.favorable}' (pass --favorable to choose)", file=sys.stderr)
+
+
+def _check_against_data(pair, args: argparse.Namespace) -> None:
+    """Refuse a --reference or --drift-reference-window that names nothing in the data."""
+    if args.reference:
+        _check_references(pair, args.reference, max_order=args.max_order)
+    if args.drift_reference == "window":
+        _check_window_start(pair, args.drift_reference_window, freq=args.freq,
+                            min_rows=args.min_count)
+
+
+def _check_references(pair, references, *, max_order: int) -> None:
+    # The attribute names and groups disparate impact reads (fairness.impact), real side.
+    protected = tuple(pair.roles.protected)
+    sets = {"&".join(attrs): attrs for attrs in attribute_sets(protected, 3 if max_order > 1 else 1)}
+    cells = as_counter(pair).cells()
+    for attribute, group in references:
+        attrs = sets.get(attribute)
+        if attrs is None:
+            raise InvalidInputError(
+                f"--reference {attribute}={group}: '{attribute}' is not a protected attribute; "
+                f"available: {', '.join(sets)}.")
+        present = np.flatnonzero(marginal(cells.counts["real"]["rows"], cells.attributes, attrs) > 0)
+        groups = ordered_groups(cells, attrs, present, cells.first["real"])[1]
+        if group not in groups:
+            shown = _listed(groups, 20)
+            raise InvalidInputError(
+                f"--reference {attribute}={group}: '{group}' is not a group of '{attribute}' in "
+                f"the real data; groups: {shown}.")
+
+
+def _check_window_start(pair, text: str, *, freq: str, min_rows: int) -> None:
+    try:
+        when = pd.to_datetime(text, format="ISO8601")
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(
+            f"--drift-reference-window '{text}' is not a date (YYYY-MM-DD).") from exc
+    starts = list(as_counter(pair).windows(freq=freq, n_windows=None, min_rows=min_rows)
+                  .table["window"])
+    if when not in starts:
+        from drift.windows import iso_start
+
+        shown = _listed([iso_start(s) for s in starts], 12)
+        raise InvalidInputError(
+            f"--drift-reference-window {text} is not the start of a window with rows "
+            f"(--freq {freq}); window starts: {shown}.")
+
+
+def _listed(items: list[str], limit: int) -> str:
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def _finish(report, args: argparse.Namespace) -> int:

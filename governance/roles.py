@@ -6,6 +6,7 @@ import re
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 MAX_PROTECTED_GROUPS = 100
@@ -87,13 +88,62 @@ def favorable_mask(values: pd.Series, favorable: str) -> pd.Series:
 
 
 def parse_time(values: pd.Series) -> pd.Series:
-    """Parse a time column to datetimes; values that do not parse become NaT (the caller counts them)."""
+    """Parse a time column to naive datetime64 (UTC wall time); values that do not parse become NaT.
+
+    Text is read with ONE format for the whole column (ISO 8601 first, then the common day/month
+    orders in `TIME_FORMATS`), the one that parses the most distinct values; so '02/01/2020' and
+    '13/01/2020' are read the same way (day first here, since 13 cannot be a month). When every
+    value is ambiguous the month comes first, as pandas reads it. Only when no single format parses
+    `MIN_FORMAT_SHARE` of the values is each value parsed on its own (format="mixed").
+    Time zones: aware values (offsets, "Z", a tz-aware dtype) are converted to UTC and the zone is
+    dropped, so mixed offsets give one datetime64 column and drift windows are in UTC; naive
+    values are kept as they are. The caller counts the NaT.
+
+    Examples
+    --------
+    >>> parse_time(pd.Series(["02/01/2020", "13/01/2020"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2020-01-02', '2020-01-13']
+    >>> parse_time(pd.Series(["2021-01-01T10:00+02:00", "2021-01-01T10:00-05:00"])).dt.hour.tolist()
+    [8, 15]
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is not None:
+            return values.dt.tz_convert("UTC").dt.tz_localize(None)
         return values
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    return parsed
+        fmt = _column_format(values)
+        parsed = pd.to_datetime(values, errors="coerce", format=fmt, utc=True)
+    return parsed.dt.tz_localize(None)
+
+
+# Tried in this order after ISO 8601; on a tie the earlier one wins (month before day, as pandas).
+_DATE_FORMATS = ("%Y/%m/%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m-%d-%Y", "%d-%m-%Y")
+TIME_FORMATS = ("ISO8601",) + tuple(d + t for d in _DATE_FORMATS for t in ("", " %H:%M", " %H:%M:%S"))
+# A column's format must parse at least this share of its distinct values, else each value is
+# parsed on its own.
+MIN_FORMAT_SHARE = 0.95
+# Distinct values tried against each format (evenly spread over the column).
+_FORMAT_SAMPLE = 5000
+
+
+def _column_format(values: pd.Series) -> str:
+    """The one strptime format (or "ISO8601") that reads the column's text, else "mixed"."""
+    present = values.dropna()
+    if present.empty or pd.api.types.infer_dtype(present, skipna=True) != "string":
+        # Numbers, date objects or a mix of types: pandas reads each value on its own.
+        return "mixed"
+    distinct = pd.Series(pd.unique(present.astype(str).str.strip()))
+    if len(distinct) > _FORMAT_SAMPLE:
+        distinct = distinct.iloc[(np.arange(_FORMAT_SAMPLE) * len(distinct)) // _FORMAT_SAMPLE]
+    best, best_share = "mixed", 0.0
+    for fmt in TIME_FORMATS:
+        share = float(pd.to_datetime(distinct, errors="coerce", format=fmt, utc=True).notna().mean())
+        if share > best_share:
+            best, best_share = fmt, share
+        if share == 1.0:
+            break
+    return best if best_share >= MIN_FORMAT_SHARE else "mixed"
 
 
 def infer_roles(frame: pd.DataFrame) -> Roles:
