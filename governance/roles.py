@@ -112,9 +112,21 @@ def parse_time(values: pd.Series) -> pd.Series:
         return values
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fmt = _column_format(values)
-        parsed = pd.to_datetime(values, errors="coerce", format=fmt, utc=True)
-    return parsed.dt.tz_localize(None)
+        present = values.dropna()
+        if isinstance(present.dtype, pd.CategoricalDtype):
+            present = pd.Series(present.cat.categories)
+        if present.empty or pd.api.types.infer_dtype(present, skipna=True) != "string":
+            # Numbers, date objects or a mix of types: pandas reads each value on its own.
+            parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+            return parsed.dt.tz_localize(None)
+        # Each distinct text is parsed once (pandas does not cache explicit-format parsing).
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        text = pd.Series(uniques, dtype=object).astype(str).str.strip()
+        fmt = _column_format(text)
+        parsed = pd.to_datetime(text, errors="coerce", format=fmt, utc=True).dt.tz_localize(None)
+    out = parsed.to_numpy(dtype="datetime64[ns]")[codes]
+    out[codes < 0] = np.datetime64("NaT")
+    return pd.Series(out, index=values.index, name=values.name)
 
 
 # Tried in this order after ISO 8601; on a tie the earlier one wins (month before day, as pandas).
@@ -127,13 +139,8 @@ MIN_FORMAT_SHARE = 0.95
 _FORMAT_SAMPLE = 5000
 
 
-def _column_format(values: pd.Series) -> str:
-    """The one strptime format (or "ISO8601") that reads the column's text, else "mixed"."""
-    present = values.dropna()
-    if present.empty or pd.api.types.infer_dtype(present, skipna=True) != "string":
-        # Numbers, date objects or a mix of types: pandas reads each value on its own.
-        return "mixed"
-    distinct = pd.Series(pd.unique(present.astype(str).str.strip()))
+def _column_format(distinct: pd.Series) -> str:
+    """The one strptime format (or "ISO8601") that reads these distinct texts, else "mixed"."""
     if len(distinct) > _FORMAT_SAMPLE:
         distinct = distinct.iloc[(np.arange(_FORMAT_SAMPLE) * len(distinct)) // _FORMAT_SAMPLE]
     best, best_share = "mixed", 0.0

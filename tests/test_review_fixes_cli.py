@@ -138,6 +138,8 @@ def test_ambiguous_day_month_is_decided_by_the_unambiguous_values():
     parsed = parse_time(pd.Series(["01/01/2020", "02/01/2020", "13/01/2020", "28/02/2020"]))
     assert parsed.dt.strftime("%Y-%m-%d").tolist() == ["2020-01-01", "2020-01-02", "2020-01-13",
                                                         "2020-02-28"]
+    as_category = parse_time(pd.Series(["02/01/2020", "13/01/2020", None], dtype="category"))
+    assert as_category.dt.day.tolist()[:2] == [2, 13] and as_category.isna().tolist()[2]
     # All ambiguous: month first, as pandas reads it.
     assert parse_time(pd.Series(["02/01/2020", "03/01/2020"])).dt.month.tolist() == [2, 3]
 
