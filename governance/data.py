@@ -235,6 +235,10 @@ def _dtype_mismatches(real, synthetic, shared, roles) -> list[Problem]:
 
 def _role_problems(real, synthetic, roles, shared) -> list[Problem]:
     out: list[Problem] = []
+    both = [c for c in (roles.target, roles.prediction) if c and c in roles.protected]
+    if both:
+        out.append(Problem("error", "role_conflict", f"Column(s) {', '.join(map(str, both))} cannot be "
+                           "both protected and the target or prediction.", tuple(both)))
     named = list(roles.protected) + [c for c in (roles.target, roles.prediction, roles.time) if c]
     missing = [c for c in named if c not in shared]
     if missing:
