@@ -16,12 +16,9 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +27,9 @@ from playwright.async_api import Page, async_playwright, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from ui.launch import start_server, stop_server  # noqa: E402
+
 STEP_TIMEOUT = int(os.environ.get("FAIRSYNTH_LOAD_STEP_TIMEOUT", "240"))
 RUN_TIMEOUT = 1200
 SAMPLES = ("UCI Adult vs a faithful synthetic", "ProPublica COMPAS (2013-2014) vs a faithful synthetic")
@@ -52,29 +52,6 @@ class Session:
     times: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     retries: list[str] = field(default_factory=list)
-
-
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
-    """The dashboard on a free loopback port, healthy."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cmd = [sys.executable, "-m", "ui.launch", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "FAIRSYNTH_DATA_DIR": data_dir},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the app did not become healthy within 60 s")
 
 
 async def settled(page: Page) -> None:
@@ -218,18 +195,14 @@ def main() -> int:
         if args.url:
             url = args.url
         else:
-            proc, url = start_server(data_dir)
+            proc, url = start_server(env={"FAIRSYNTH_DATA_DIR": data_dir})
         try:
             start = time.perf_counter()
             sessions = asyncio.run(run(url, args.sessions))
             return report(sessions, time.perf_counter() - start)
         finally:
             if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_server(proc)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ approx_count_distinct) is shared text. Only grouped counts leave the engine: the
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import threading
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import pandas as pd
 from drift.windows import FREQS, table_from_counts
 from engines.tables import NEVER, SIDES, Cells, ColumnCounts, WindowCounts, order_labels
 from fairness._counts import MISSING, label
+from governance.data import PairSurface
 from governance.errors import InvalidInputError
 from governance.roles import MAX_PROTECTED_GROUPS, Roles, favorable_mask
 
@@ -82,7 +81,7 @@ class TableStub:
         return self.rows, len(self.columns)
 
 
-class SqlPair:
+class SqlPair(PairSurface):
     """A real/synthetic pair that stays in DuckDB or Spark; it answers the count queries itself."""
 
     def __init__(self, runner: Runner, roles: Roles, *, real_name: str, synthetic_name: str,
@@ -126,18 +125,6 @@ class SqlPair:
         """Columns present on both sides, in the real table's order."""
         return [c for c in self.types["real"] if c in self.types["synthetic"]]
 
-    @property
-    def analysis_columns(self) -> list[str]:
-        """Shared columns compared for fidelity and drift: not ignored, not the time, not excluded."""
-        skip = set(self.roles.ignored) | set(self.excluded) | {self.roles.time}
-        return [c for c in self.shared_columns if c not in skip]
-
-    @property
-    def content_hash(self) -> str:
-        """Both files' content and the roles."""
-        payload = json.dumps([self.real_sha256, self.synthetic_sha256, self.roles.to_dict()],
-                             sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()
 
     def _validate(self):
         from governance.data import Problem

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "DatasetPair",
     "LoadedTable",
+    "PairSurface",
     "Problem",
     "Roles",
     "favorable_mask",
@@ -46,8 +47,32 @@ class Problem:
     columns: tuple[str, ...] = ()
 
 
+class PairSurface:
+    """What any pair (in memory, or held in DuckDB/Spark) derives from its columns, roles and hashes."""
+
+    roles: Roles
+    excluded: tuple[str, ...]
+    real_sha256: str
+    synthetic_sha256: str
+    shared_columns: list[str]
+
+    @property
+    def analysis_columns(self) -> list[str]:
+        """Shared columns compared for fidelity and drift: not ignored, not the time, not excluded."""
+        skip = set(self.roles.ignored) | set(self.excluded) | {self.roles.time}
+        return [c for c in self.shared_columns if c not in skip]
+
+    @property
+    def content_hash(self) -> str:
+        """Cache key: both sides' content and the roles (never object identity)."""
+        payload = json.dumps(
+            [self.real_sha256, self.synthetic_sha256, self.roles.to_dict()], sort_keys=True
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
 @dataclass(frozen=True, eq=False)
-class DatasetPair:
+class DatasetPair(PairSurface):
     """A real table, its synthetic counterpart and the column roles; build it with `make_pair`."""
 
     real: pd.DataFrame
@@ -66,19 +91,6 @@ class DatasetPair:
         synth = set(self.synthetic.columns)
         return [c for c in self.real.columns if c in synth]
 
-    @property
-    def analysis_columns(self) -> list[str]:
-        """Shared columns compared for fidelity and drift: not ignored, not the time, not excluded."""
-        skip = set(self.roles.ignored) | set(self.excluded) | {self.roles.time}
-        return [c for c in self.shared_columns if c not in skip]
-
-    @property
-    def content_hash(self) -> str:
-        """Cache key: both sides' content and the roles (never object identity)."""
-        payload = json.dumps(
-            [self.real_sha256, self.synthetic_sha256, self.roles.to_dict()], sort_keys=True
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
 
     def with_synthetic(self, synthetic: pd.DataFrame, name: str = "synthetic") -> DatasetPair:
         """The same real side and roles with a new synthetic side (e.g. freshly generated)."""

@@ -8,21 +8,18 @@ same bytes a person would keep.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SCREENSHOTS, _free_port
+from conftest import SCREENSHOTS
 from playwright.sync_api import Browser, Page, expect
 
 from governance.notes_store import is_valid_token
+from ui.launch import free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30_000
@@ -37,35 +34,17 @@ class Server:
     """The dashboard on a fixed port, stoppable and restartable on that port."""
 
     def __init__(self, data_dir: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "FAIRSYNTH_DATA_DIR": str(data_dir)}
+        self.env = {"FAIRSYNTH_DATA_DIR": str(data_dir)}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "ui.launch", "run", str(ROOT / "app.py"),
-               "--server.headless", "true", "--server.address", "127.0.0.1",
-               "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("the app did not become healthy within 60 s")
+        self.proc, _ = start_server(port=self.port, env=self.env)
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+            stop_server(self.proc)
             self.proc = None
 
 

@@ -4,11 +4,12 @@ the mitigation and exports a summary that opens offline with the same numbers.""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 from conftest import start_app
 from playwright.sync_api import Page, expect
+
+from ui.launch import stop_server
 
 pytestmark = pytest.mark.browser
 LONG = 120_000
@@ -23,11 +24,7 @@ def analyst_app(tmp_path):
     try:
         yield url, tmp_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
 
 
 def _go(page: Page, title: str) -> None:
