@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,28 +26,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     from bench_audit import _load, _roles, data_paths
-    from streamlit.testing.v1 import AppTest
 
     from governance.data import make_pair
+    from ui.page_timing import page_times
 
     real, synth = data_paths(args.rows)
     pair = make_pair(_load(real), _load(synth), _roles())
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.session_state["pair"] = pair
-    at.session_state["pair_source"] = f"bench: {args.rows:,} rows"
-    at.run()
-    first, switch = {}, {page: [] for page in PAGES}
-    for page in PAGES:
-        t0 = time.perf_counter()
-        at.switch_page(page).run()
-        first[page] = time.perf_counter() - t0
-        assert not at.exception, at.exception
-    for _ in range(args.rounds):
-        for page in PAGES:
-            t0 = time.perf_counter()
-            at.switch_page(page).run()
-            switch[page].append(time.perf_counter() - t0)
-            assert not at.exception, at.exception
+    first, switch = page_times(pair, PAGES, rounds=args.rounds, label=f"bench: {args.rows:,} rows")
     print(f"{args.rows:,}-row pair, server time per page run (AppTest):")
     for page in PAGES:
         best, worst = min(switch[page]) * 1000, max(switch[page]) * 1000
