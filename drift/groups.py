@@ -68,9 +68,11 @@ def impact_over_time(
 ) -> pd.DataFrame:
     """Disparate impact per protected attribute and group in each real window, plus the synthetic table.
 
-    The reference group of each attribute is held fixed across windows (unless given: the real
-    side's highest-rate group overall) so the lines are comparable; a window without that group
-    falls back to its own highest-rate group, which its reference_group column shows.
+    The reference group of each attribute is held fixed across windows so the lines are
+    comparable. Unless given, it is the real side's highest-rate group among those with about
+    `min_rows` rows per window overall (else the largest group): a group of a few dozen rows
+    would make every ratio of every window noisy. A window without that group falls back to its
+    own highest-rate group, which its reference_group column shows.
     Columns: window (ISO start; None on the synthetic rows), then fairness.impact's columns.
     """
     roles = pair.roles
@@ -82,7 +84,7 @@ def impact_over_time(
     cells = counter.cells()
     overall = impact_from_counts(cells, cells.counts["real"], cells.first["real"], dataset="real",
                                  reference=reference or {}, intersections=False, strict=True)
-    fixed = dict(zip(overall["attribute"], overall["reference_group"], strict=False))
+    fixed = _steady_references(overall, min_rows * max(len(win.starts), 1))
     fixed.update(reference or {})
     parts = []
     for block, start in enumerate(win.starts):
@@ -96,6 +98,16 @@ def impact_over_time(
     synth.insert(0, "window", None)
     parts.append(synth)
     return pd.concat(parts, ignore_index=True)
+
+
+def _steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
+    # The highest-rate group among those large enough to be there in every window.
+    fixed = {}
+    for attribute, block in overall.groupby("attribute", sort=False):
+        big = block[(block["n"] >= steady) & block["selection_rate"].notna()]
+        pick = big.loc[big["selection_rate"].idxmax()] if len(big) else block.loc[block["n"].idxmax()]
+        fixed[attribute] = pick["group"]
+    return fixed
 
 
 def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,

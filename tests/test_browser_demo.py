@@ -49,3 +49,9 @@ def test_drift_page_on_compas_by_month(page: Page, app_url: str, shot):
     _open(page, "Drift", chart=True)
     expect(page.get_by_text("Drift began")).to_be_visible(timeout=30_000)
     shot("demo_compas_drift")
+    # evidently's own report for a window opens inside the page.
+    page.get_by_text("evidently's data drift report for one window").click()
+    page.get_by_text("Build evidently's report").click()
+    report = page.frame_locator("iframe").first
+    expect(report.locator("body")).to_contain_text("Drift", timeout=120_000)
+    shot("demo_compas_evidently")

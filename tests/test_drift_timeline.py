@@ -171,3 +171,18 @@ def test_staleness_sentences_name_the_match_and_the_gap(skewed_pair):
     assert "The synthetic data matched the real population of 2013-0" in text
     assert "under-represents" in text and "in 2014-12" in text
     assert any(s.startswith("Drift began in") or s.startswith("No window shows") for s in sentences)
+
+
+def test_impact_over_time_takes_a_reference_present_in_every_window():
+    from drift.groups import impact_over_time
+    from governance.samples import load_sample
+
+    pair = load_sample("compas")
+    impact = impact_over_time(pair)
+    race = impact[impact["attribute"] == "race"]
+    # 'Asian' has the best overall rate but about 30 rows in two years: a noisy anchor.
+    real = pair.real
+    rates = real.assign(ok=real["two_year_recid"] == 0).groupby("race")["ok"].agg(["mean", "size"])
+    assert rates["mean"].idxmax() == "Asian" and rates.loc["Asian", "size"] < 100
+    steady = rates[rates["size"] >= 30 * race["window"].nunique()]
+    assert set(race["reference_group"]) == {steady["mean"].idxmax()}
