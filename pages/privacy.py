@@ -88,12 +88,12 @@ st.subheader("Risk per protected group")
 choices = [m for m in SUMMARY if m in set(report.by_group["measure"])]
 measure = st.selectbox("Measure", choices, format_func=lambda m: MEASURES[m].label)
 st.plotly_chart(group_risk_figure(report.by_group, measure, title=MEASURES[measure].label),
-                use_container_width=True)
+                width="stretch")
 st.caption(f"Each bar is {MEASURES[measure].label.lower()} for one protected group, coloured by risk "
            "level, with its 95% interval; diamonds mark the same figure for real holdout rows.")
 
 st.subheader("How close are synthetic rows to real ones?")
-st.plotly_chart(distance_figure(report.distances), use_container_width=True)
+st.plotly_chart(distance_figure(report.distances), width="stretch")
 st.caption("Distribution of each sampled synthetic row's distance to its closest training row and "
            "to its closest holdout row; a pile at 0 for training rows only means copied records.")
 
@@ -101,7 +101,7 @@ st.subheader("Closest synthetic/real pairs")
 reveal = st.toggle("Reveal the real rows", value=False,
                    help="Masked by default: real cells only say whether they equal the synthetic cell.")
 st.dataframe(closest_pairs_view(report.closest_pairs, pair, report.settings["columns"], reveal=reveal),
-             hide_index=True, use_container_width=True)
+             hide_index=True, width="stretch")
 st.caption("The ten synthetic rows closest to a real training row, each followed by that real row.")
 
 if report.notes:
