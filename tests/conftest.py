@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from ui.launch import start_server, stop_server
 
@@ -76,3 +78,29 @@ def shot(page):
         return path
 
     return take
+
+
+def settle(page, timeout: float = 60) -> None:
+    """Wait until Streamlit's run is over (no status widget, no spinner for half a second)."""
+    quiet_since, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = page.get_by_test_id("stStatusWidget").count() + page.get_by_test_id("stSpinner").count()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 0.5:
+            return
+        page.wait_for_timeout(100)
+    raise TimeoutError("the page kept running")
+
+
+def upload(page, index: int, path: Path) -> None:
+    """Put a file into the index-th uploader once the page is idle, and wait until it is listed.
+
+    A file set while a rerun replaces the uploader is lost, as it would be for a person
+    dropping a file at that moment; waiting for the page to settle first avoids the race.
+    """
+    settle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").nth(index).set_input_files(str(path))
+    expect(page.get_by_test_id("stFileUploader").nth(index)).to_contain_text(path.name, timeout=30_000)

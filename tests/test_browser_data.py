@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import upload
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -25,14 +26,13 @@ def test_adult_sample_preview_and_uploads(page: Page, app_url: str, shot):
     shot("data_adult_sample")
 
     page.get_by_role("tab", name="Upload your own").click()
-    inputs = page.get_by_test_id("stFileUploaderDropzoneInput")
-    inputs.nth(0).set_input_files(str(DATA / "good" / "latin1_semicolon.csv"))
-    inputs.nth(1).set_input_files(str(DATA / "bad" / "binary_garbage.csv"))
+    upload(page, 0, DATA / "good" / "latin1_semicolon.csv")
+    upload(page, 1, DATA / "bad" / "binary_garbage.csv")
     expect(page.get_by_text("binary data, not text")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("48,842 rows")
     shot("data_bad_upload")
 
-    inputs.nth(1).set_input_files(str(DATA / "good" / "utf8_bom.csv"))
+    upload(page, 1, DATA / "good" / "utf8_bom.csv")
     expect(page.get_by_text("Uploaded pair loaded")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stSidebar")).to_contain_text("latin1_semicolon.csv")
     shot("data_uploaded_pair")

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCREENSHOTS
+from conftest import SCREENSHOTS, upload
 from playwright.sync_api import Browser, Page, expect
 
 from governance.notes_store import is_valid_token
@@ -92,9 +92,8 @@ def _open_page(page: Page, title: str, heading: str) -> None:
 def _upload(page: Page, files: tuple[Path, Path]) -> None:
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("tab", name="Upload your own").click()
-    inputs = page.get_by_test_id("stFileUploaderDropzoneInput")
-    inputs.nth(0).set_input_files(str(files[0]))
-    inputs.nth(1).set_input_files(str(files[1]))
+    upload(page, 0, files[0])
+    upload(page, 1, files[1])
     expect(page.get_by_text("Uploaded pair loaded")).to_be_visible(timeout=TIMEOUT)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, upload
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -29,9 +29,8 @@ def test_uploaded_pair_with_corrected_roles_works_on_every_page(page: Page, app_
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Upload your own").click()
-    inputs = page.get_by_test_id("stFileUploaderDropzoneInput")
-    inputs.nth(0).set_input_files(str(own_files[0]))
-    inputs.nth(1).set_input_files(str(own_files[1]))
+    upload(page, 0, own_files[0])
+    upload(page, 1, own_files[1])
     expect(page.get_by_text("Uploaded pair loaded")).to_be_visible(timeout=LONG)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("mine_real.csv (4,000 rows)")
