@@ -32,10 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     subs = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (module, help_text) in SUBCOMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
-        try:
-            importlib.import_module(module).add_arguments(sub)
-        except ModuleNotFoundError:
-            sub.set_defaults(unavailable=module)
+        importlib.import_module(module).add_arguments(sub)
     app = subs.add_parser("app", help="Start the dashboard.")
     app.add_argument("--port", type=int, default=8501)
     return parser
@@ -55,15 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "app":
         return run_app(args.port)
-    if getattr(args, "unavailable", None):
-        sys.stderr.write(f"fairsynth: error: '{args.command}' is not available in this build\n")
-        return EXIT_BAD_INPUT
     try:
         return int(importlib.import_module(SUBCOMMANDS[args.command][0]).run(args))
-    except FairSynthError as exc:
-        sys.stderr.write(f"fairsynth: error: {_one_line(str(exc))}\n")
-        return EXIT_BAD_INPUT
-    except (OSError, UnicodeError) as exc:
+    except (FairSynthError, OSError, UnicodeError) as exc:
         sys.stderr.write(f"fairsynth: error: {_one_line(str(exc))}\n")
         return EXIT_BAD_INPUT
     except Exception as exc:
