@@ -24,8 +24,7 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	touch $@
 
 run: $(STAMP)
-	$(PY) -m ui.launch run app.py --server.headless true --server.address 127.0.0.1 \
-		--server.port $(PORT) --browser.gatherUsageStats false
+	$(VENV)/bin/fairsynth app --port $(PORT)
 
 # Debian's chromium drives the browser tests; `playwright install` would download and fail here.
 chromium:
@@ -37,10 +36,12 @@ java:
 
 test: $(TEST_STAMP) chromium java
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 samples: $(STAMP)
 	$(PY) scripts/build_samples.py

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ui.sidebar import render_sidebar
-from ui.state import init_state
+from fairsynth.ui.sidebar import render_sidebar
+from fairsynth.ui.state import init_state
 
 st.set_page_config(page_title="FairSynth", page_icon=":material/balance:", layout="wide")
 init_state()

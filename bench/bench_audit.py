@@ -116,7 +116,7 @@ def _reset_peak() -> None:
 
 
 def _roles():
-    from governance.roles import Roles
+    from fairsynth.foundation.roles import Roles
 
     return Roles(protected=PROTECTED, target=TARGET, favorable=FAVORABLE, time=TIME)
 
@@ -126,25 +126,25 @@ def _roles():
 def case_ours(rows: int, engine: str) -> dict:
     """Our full audit; per-part seconds; DI table and drift decisions for the agreement checks."""
     # The engines' imports (scipy.stats alone ~0.6 s) happen once per process, before the clock.
-    import drift.stats  # noqa: F401
-    import drift.timeline  # noqa: F401
-    import fairness.fidelity  # noqa: F401
-    import fairness.impact  # noqa: F401
-    import fairness.subgroups  # noqa: F401
-    from governance.audit import AuditOptions, run_audit
+    import fairsynth.drift.stats  # noqa: F401
+    import fairsynth.drift.timeline  # noqa: F401
+    import fairsynth.fairness.fidelity  # noqa: F401
+    import fairsynth.fairness.impact  # noqa: F401
+    import fairsynth.fairness.subgroups  # noqa: F401
+    from fairsynth.governance.audit import AuditOptions, run_audit
 
     base = _rss_mb()
     real_path, synth_path = data_paths(rows)
     options = AuditOptions(include_privacy=False, include_tstr=False)
     if engine == "pandas":
-        from governance.data import make_pair
+        from fairsynth.foundation.pair import make_pair
 
         t0 = time.perf_counter()
         real, synth = _load(real_path), _load(synth_path)
         source = make_pair(real, synth, _roles())
         data_mb = (real.memory_usage(deep=True).sum() + synth.memory_usage(deep=True).sum()) / 2**20
     else:
-        from engines.sources import open_pair
+        from fairsynth.engines.sources import open_pair
 
         t0 = time.perf_counter()
         source = open_pair(real_path, synth_path, _roles(), engine=engine)
@@ -189,7 +189,7 @@ def case_fairlearn(rows: int) -> dict:
 
 def case_evidently(rows: int, n_windows: int) -> dict:
     """evidently DataDriftPreset on a few windows vs the first window; decisions for agreement."""
-    from drift.evidently_report import evidently_drift_decisions
+    from fairsynth.drift.evidently_report import evidently_drift_decisions
 
     warnings.simplefilter("ignore")
     real = _load(data_paths(rows)[0])

@@ -18,12 +18,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from drift.evidently_report import evidently_drift_decisions
-from drift.groups import impact_over_time, subgroups_over_time
-from drift.timeline import dataset_drift, drift_over_time
-from governance.data import make_pair
-from governance.roles import Roles
-from governance.samples import SAMPLE_DIR
+from fairsynth.drift.evidently_report import evidently_drift_decisions
+from fairsynth.drift.groups import impact_over_time, subgroups_over_time
+from fairsynth.drift.timeline import dataset_drift, drift_over_time
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
+from fairsynth.foundation.samples import SAMPLE_DIR
 
 MONTHS = 24
 

@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 from fairlearn.metrics import MetricFrame, selection_rate  # noqa: E402
 
-from fairness.fidelity import column_fidelity  # noqa: E402
-from fairness.impact import disparate_impact  # noqa: E402
-from fairness.subgroups import homogeneity_tests, subgroup_gaps  # noqa: E402
-from governance.data import make_pair  # noqa: E402
-from governance.samples import ADULT_ROLES  # noqa: E402
+from fairsynth.fairness.fidelity import column_fidelity  # noqa: E402
+from fairsynth.fairness.impact import disparate_impact  # noqa: E402
+from fairsynth.fairness.subgroups import homogeneity_tests, subgroup_gaps  # noqa: E402
+from fairsynth.foundation.pair import make_pair  # noqa: E402
+from fairsynth.foundation.samples import ADULT_ROLES  # noqa: E402
 
 TARGET_SECONDS = 3.0
 

@@ -15,8 +15,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generation import GenerationSettings, fit_synthesizer  # noqa: E402
-from governance.samples import ADULT_ROLES  # noqa: E402
+from fairsynth.foundation.samples import ADULT_ROLES  # noqa: E402
+from fairsynth.generation import GenerationSettings, fit_synthesizer  # noqa: E402
 
 TARGET_SECONDS = 20.0
 

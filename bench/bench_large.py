@@ -60,7 +60,7 @@ def main() -> None:
     if args.child:
         from bench_audit import _reset_peak, _rss_mb
 
-        from governance.cli import main as cli
+        from fairsynth.governance.cli import main as cli
 
         # ru_maxrss survives exec (it would show the parent's peak): reset VmHWM and read it instead.
         _reset_peak()

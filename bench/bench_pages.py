@@ -27,8 +27,8 @@ def main() -> None:
     args = parser.parse_args()
     from bench_audit import _load, _roles, data_paths
 
-    from governance.data import make_pair
-    from ui.page_timing import page_times
+    from fairsynth.foundation.pair import make_pair
+    from fairsynth.ui.page_timing import page_times
 
     real, synth = data_paths(args.rows)
     pair = make_pair(_load(real), _load(synth), _roles())

@@ -18,11 +18,11 @@ from sklearn.neighbors import NearestNeighbors
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from governance.data import make_pair  # noqa: E402
-from governance.samples import ADULT_ROLES, SAMPLE_DIR  # noqa: E402
-from privacy.distance import fit_encoder  # noqa: E402
-from privacy.holdout import sample_rows, split_holdout  # noqa: E402
-from privacy.report import privacy_risk  # noqa: E402
+from fairsynth.foundation.pair import make_pair  # noqa: E402
+from fairsynth.foundation.samples import ADULT_ROLES, SAMPLE_DIR  # noqa: E402
+from fairsynth.privacy.distance import fit_encoder  # noqa: E402
+from fairsynth.privacy.holdout import sample_rows, split_holdout  # noqa: E402
+from fairsynth.privacy.report import privacy_risk  # noqa: E402
 
 
 def scaled(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:

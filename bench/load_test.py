@@ -28,7 +28,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from ui.launch import start_server, stop_server  # noqa: E402
+from fairsynth.ui.launch import start_server, stop_server  # noqa: E402
 
 STEP_TIMEOUT = int(os.environ.get("FAIRSYNTH_LOAD_STEP_TIMEOUT", "240"))
 RUN_TIMEOUT = 1200

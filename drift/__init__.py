@@ -1,9 +1,10 @@
 """FairSynth drift engine: plain functions over pandas objects."""
 
-from drift.groups import impact_over_time, staleness_summary, subgroups_over_time
-from drift.stats import STAT_TESTS, column_drift
-from drift.timeline import NoTimeRoleError, dataset_drift, drift_over_time
-from drift.windows import assign_windows, window_table
+from fairsynth.drift.groups import impact_over_time, staleness_summary, subgroups_over_time
+from fairsynth.drift.stats import STAT_TESTS, column_drift
+from fairsynth.drift.timeline import dataset_drift, drift_over_time
+from fairsynth.foundation.errors import NoTimeRoleError
+from fairsynth.foundation.windows import assign_windows, window_table
 
 __all__ = [
     "STAT_TESTS",

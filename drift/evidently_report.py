@@ -6,10 +6,10 @@ import warnings
 
 import pandas as pd
 
-from drift.counts import column_kind
-from drift.stats import STAT_TESTS
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
+from fairsynth.drift.counts import column_kind
+from fairsynth.drift.stats import STAT_TESTS
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
 
 DECISION_COLUMNS = ["column", "method", "drift_detected", "score"]
 # evidently names a test by its display name in the snapshot; map it back to our registry names.
@@ -83,7 +83,7 @@ def evidently_window_html(pair: DatasetPair, *, window: str, freq: str | None = 
                           n_windows: int | None = None, reference: str = "first",
                           reference_window: str | None = None, min_rows: int = 30) -> str:
     """evidently's report for one window of `drift_over_time` (same reference), over the analysis columns."""
-    from drift.timeline import window_frames
+    from fairsynth.drift.timeline import window_frames
 
     ref, cur = window_frames(pair, window=window, freq=freq, n_windows=n_windows, reference=reference,
                              reference_window=reference_window, min_rows=min_rows)

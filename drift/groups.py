@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drift.timeline import dataset_drift, drift_over_time
-from drift.windows import Freq, iso_start, window_label
-from engines import Cells, Counter, as_counter
-from engines.tables import marginal
-from fairness._counts import MISSING
-from fairness.impact import disparate_impact_frame, impact_from_counts
-from governance.data import DatasetPair
-from governance.errors import IncomputableMetricError, InvalidInputError
+from fairsynth.drift.timeline import dataset_drift, drift_over_time
+from fairsynth.engines import Cells, Counter, as_counter
+from fairsynth.engines.tables import marginal
+from fairsynth.fairness.impact import disparate_impact_frame, impact_from_counts
+from fairsynth.foundation.codes import MISSING
+from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.windows import Freq, iso_start, window_label
 
 SHARE_COLUMNS = ["window", "attribute", "group", "share", "count", "synthetic_share"]
 # A group whose synthetic share is within this many percentage points of a window "matches" it.

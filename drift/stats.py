@@ -16,8 +16,8 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import distance
 
-from drift.counts import Kind, encode_pair
-from governance.errors import InvalidInputError
+from fairsynth.drift.counts import Kind, encode_pair
+from fairsynth.foundation.errors import InvalidInputError
 
 DRIFT_COLUMNS = ["column", "test", "statistic", "p_value", "threshold", "drift_detected"]
 # evidently: up to this many reference rows, hypothesis tests; above it, distances.

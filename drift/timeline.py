@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from drift.stats import DRIFT_COLUMNS, drift_from_counts
-from drift.windows import Freq, assign_windows, iso_start, unparseable_count, window_table
-from drift.windows import _raw_windows as raw_windows
-from drift.windows import _table as window_rows_table
-from engines import Counter, WindowCounts, as_counter
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
+from fairsynth.drift.stats import DRIFT_COLUMNS, drift_from_counts
+from fairsynth.engines import Counter, WindowCounts, as_counter
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.windows import Freq, WindowedPair, iso_start, windowed
 
 Reference = Literal["first", "window", "previous", "synthetic"]
 TIMELINE_COLUMNS = ["window", "reference"] + DRIFT_COLUMNS
@@ -22,68 +19,6 @@ DATASET_DRIFT_COLUMNS = ["window", "n_columns", "n_drifted", "drifted_share", "d
 REFERENCES = ("first", "window", "previous", "synthetic")
 # evidently's dataset drift: at least half of the columns drifted.
 DRIFT_SHARE = 0.5
-
-
-class NoTimeRoleError(InvalidInputError):
-    """Drift over time needs a time column and none is set."""
-
-    def __init__(self) -> None:
-        super().__init__("No time column is set: set a time role on the Data page to see drift over time.")
-
-
-@dataclass(frozen=True, eq=False)
-class WindowedPair:
-    """The real side bucketed into windows: window table, a window index per row (-1 = no window)."""
-
-    table: pd.DataFrame
-    block_ids: np.ndarray
-    unparseable: int
-
-    @property
-    def starts(self) -> list[pd.Timestamp]:
-        """Start of each window that has rows, in time order (block id = position)."""
-        return list(self.table["window"])
-
-
-def windowed(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,
-             min_rows: int = 30, small: Literal["flag", "merge"] = "flag") -> WindowedPair:
-    """Bucket the real side by the time role; windows without rows are left out of the table."""
-    time = pair.roles.time
-    if not time:
-        raise NoTimeRoleError()
-    if time not in pair.real.columns:
-        raise InvalidInputError(f"Time column '{time}' is not in the real table.")
-    if small not in ("flag", "merge"):
-        raise InvalidInputError(f"Unknown small-window handling '{small}'. Available: flag, merge.")
-    if small == "merge":
-        starts = assign_windows(pair.real[time], freq=freq, n_windows=n_windows, min_rows=min_rows,
-                                small=small)
-        table = window_table(pair.real, time, freq=freq, n_windows=n_windows, min_rows=min_rows,
-                             small=small)
-        table = table[(table["rows"] > 0) & table["merged_into"].isna()]
-        unparseable = table.attrs.get("unparseable", unparseable_count(pair.real[time]))
-    else:
-        # One parse and one bucketing of the time column serve the table and the row positions.
-        starts, parsed = raw_windows(pair.real[time], freq=freq, n_windows=n_windows)
-        table = window_rows_table(starts, parsed.max(), freq=freq if n_windows is None else None,
-                                  min_rows=min_rows, small=small)
-        table = table[table["rows"] > 0]
-        unparseable = int((pair.real[time].notna().to_numpy() & parsed.isna().to_numpy()).sum())
-    table = table.reset_index(drop=True)
-    if table.empty:
-        raise InvalidInputError(f"Time column '{time}' has no date in the real table, so there are no windows.")
-    return WindowedPair(table, _positions(starts, table["window"]), unparseable)
-
-
-def _positions(starts: pd.Series, windows: pd.Series) -> np.ndarray:
-    """Position of each row's window start among `windows` (sorted), -1 where it has none."""
-    keys = windows.to_numpy(dtype="datetime64[ns]")
-    values = starts.to_numpy(dtype="datetime64[ns]")
-    idx = np.searchsorted(keys, values)
-    inside = idx < len(keys)
-    found = np.zeros(len(values), dtype=bool)
-    found[inside] = keys[idx[inside]] == values[inside]
-    return np.where(found, idx, -1).astype(np.int64)
 
 
 def drift_over_time(

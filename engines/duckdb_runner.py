@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from engines.sql import ROW, VIEWS
-from governance.errors import InvalidInputError
-from governance.loading import NA_VALUES
+from fairsynth.engines.sql import ROW, VIEWS
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import NA_VALUES
 
 
 class DuckDBRunner:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engines.tables import (
+from fairsynth.engines.tables import (
     NEVER,
     SIDES,
     Cells,
@@ -17,8 +17,9 @@ from engines.tables import (
     WindowCounts,
     order_labels,
 )
-from fairness._counts import MISSING, label
-from governance.roles import favorable_mask
+from fairsynth.foundation.codes import MISSING, label
+from fairsynth.foundation.roles import favorable_mask
+from fairsynth.foundation.windows import windowed
 
 # Above this many (cell, value) slots a column is counted per attribute instead of per cell.
 MAX_DENSE = 8_000_000
@@ -311,8 +312,6 @@ class PandasCounter:
         return Cells(attrs, labels, counts, first, first_both)
 
     def _windowed(self, freq, n_windows, min_rows):
-        from drift.timeline import windowed
-
         return self._memo(("windowed", freq, n_windows, min_rows),
                           lambda: windowed(self.pair, freq=freq, n_windows=n_windows, min_rows=min_rows))
 

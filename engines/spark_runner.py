@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engines.sql import ROW, VIEWS
-from governance.errors import InvalidInputError
+from fairsynth.engines.sql import ROW, VIEWS
+from fairsynth.foundation.errors import InvalidInputError
 
 
 def local_session(*, cores: int | None = None, app_name: str = "fairsynth"):

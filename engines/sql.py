@@ -16,12 +16,12 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from drift.windows import FREQS, table_from_counts
-from engines.tables import NEVER, SIDES, Cells, ColumnCounts, WindowCounts, order_labels
-from fairness._counts import MISSING, label
-from governance.data import PairSurface
-from governance.errors import InvalidInputError
-from governance.roles import MAX_PROTECTED_GROUPS, Roles, favorable_mask
+from fairsynth.engines.tables import NEVER, SIDES, Cells, ColumnCounts, WindowCounts, order_labels
+from fairsynth.foundation.codes import MISSING, label
+from fairsynth.foundation.errors import InvalidInputError, NoTimeRoleError
+from fairsynth.foundation.pair import PairSurface
+from fairsynth.foundation.roles import MAX_PROTECTED_GROUPS, Roles, favorable_mask
+from fairsynth.foundation.windows import FREQS, table_from_counts
 
 VIEWS = {"real": "fs_real", "synthetic": "fs_synthetic"}
 ROW = "__fs_row"
@@ -127,7 +127,7 @@ class SqlPair(PairSurface):
 
 
     def _validate(self):
-        from governance.data import Problem
+        from fairsynth.foundation.pair import Problem
 
         roles = self.roles
         shared = self.shared_columns
@@ -254,8 +254,6 @@ class SqlPair(PairSurface):
     def windows(self, *, freq: str | None, n_windows: int | None, min_rows: int) -> WindowCounts:
         """The real side's window table and its cell counts per window (calendar windows only)."""
         if not self.roles.time:
-            from drift.timeline import NoTimeRoleError
-
             raise NoTimeRoleError()
         if n_windows is not None:
             raise InvalidInputError(

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from fairness._counts import MISSING, label
+from fairsynth.foundation.codes import MISSING, label
 
 SIDES = ("real", "synthetic")
 # Per protected cell: all rows, rows with a known target, rows with the favourable target.

@@ -7,10 +7,15 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from engines import ColumnCounts, Counter, as_counter
-from fairness._counts import NUMERIC_MIN_DISTINCT, is_numeric, joint_label_codes, numeric_values
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
+from fairsynth.engines import ColumnCounts, Counter, as_counter
+from fairsynth.foundation.codes import (
+    NUMERIC_MIN_DISTINCT,
+    is_numeric,
+    joint_label_codes,
+    numeric_values,
+)
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
 
 FIDELITY_COLUMNS = [
     "column", "kind", "metric", "distance", "score", "attribute", "group",

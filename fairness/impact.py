@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engines import Cells, Counter, as_counter
-from engines.tables import appearance_rank, marginal
-from fairness._counts import attribute_sets, combined_codes, label_codes
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
-from governance.roles import Roles, favorable_mask
+from fairsynth.engines import Cells, Counter, as_counter
+from fairsynth.engines.tables import appearance_rank, marginal
+from fairsynth.foundation.codes import attribute_sets, combined_codes, label_codes
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.roles import Roles, favorable_mask
 
 FOUR_FIFTHS = 0.8
 Z95 = 1.959963984540054

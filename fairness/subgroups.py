@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engines import Counter, as_counter
-from fairness._counts import MISSING, attribute_sets, decode, wilson_interval
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
+from fairsynth.engines import Counter, as_counter
+from fairsynth.foundation.codes import MISSING, attribute_sets, decode, wilson_interval
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
 
 GAP_COLUMNS = [
     "attributes", "group", "group_values", "real_count", "synthetic_count", "real_share",

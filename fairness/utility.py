@@ -14,10 +14,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from fairness._counts import attribute_sets, combined_codes, is_numeric, label_codes
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
-from governance.roles import favorable_mask
+from fairsynth.foundation.codes import attribute_sets, combined_codes, is_numeric, label_codes
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.roles import favorable_mask
 
 TSTR_COLUMNS = ["model", "trained_on", "attribute", "group", "metric", "value", "n"]
 GAP_COLUMNS = ["model", "trained_on", "attribute", "metric", "difference", "ratio"]

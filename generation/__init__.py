@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from generation.settings import GenerationSettings
-from generation.synthesizer import DEFAULT_SHRINKAGE, ConditionalSynthesizer, Progress
-from governance.roles import Roles
+from fairsynth.foundation.roles import Roles
+from fairsynth.generation.settings import GenerationSettings
+from fairsynth.generation.synthesizer import DEFAULT_SHRINKAGE, ConditionalSynthesizer, Progress
 
 __all__ = ["ConditionalSynthesizer", "GenerationSettings", "fit_synthesizer", "generate"]
 

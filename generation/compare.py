@@ -7,11 +7,11 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from fairness.fidelity import column_fidelity
-from fairness.impact import disparate_impact
-from fairness.subgroups import subgroup_gaps
-from generation.settings import SEPARATOR, GenerationSettings
-from governance.data import DatasetPair
+from fairsynth.fairness.fidelity import column_fidelity
+from fairsynth.fairness.impact import disparate_impact
+from fairsynth.fairness.subgroups import subgroup_gaps
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.generation.settings import SEPARATOR, GenerationSettings
 
 EXPECTED_COLUMNS = [
     "attribute", "group", "real_count", "real_share", "expected_count", "expected_share",

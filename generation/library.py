@@ -1,6 +1,6 @@
 """A library of named, approved generation settings: TOML files with who approved them, why and when.
 
-The folder is `approved_settings/` at the project root, or the one named by the environment
+The folder is `approved_settings/` under the data folder (foundation.paths.data_dir), or the one named by the environment
 variable FAIRSYNTH_SETTINGS_DIR. One file per configuration, `<name>.toml`: the settings at
 the top level and an `[approval]` table, so `GenerationSettings.from_toml` reads it as is.
 """
@@ -17,11 +17,12 @@ from pathlib import Path
 import pandas as pd
 import tomli_w
 
-from generation.settings import GenerationSettings
-from governance.errors import InvalidInputError
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import data_dir
+from fairsynth.generation.settings import GenerationSettings
 
 SETTINGS_DIR_ENV = "FAIRSYNTH_SETTINGS_DIR"
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "approved_settings"
+SETTINGS_SUBDIR = "approved_settings"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 LIBRARY_COLUMNS = ["name", "approved_by", "reason", "approved_at", "rows", "conditioning", "mode",
                    "seed", "path"]
@@ -40,9 +41,9 @@ class ApprovedSettings:
 
 
 def settings_dir() -> Path:
-    """The library folder: FAIRSYNTH_SETTINGS_DIR if set, else approved_settings/ in the project."""
+    """The library folder: FAIRSYNTH_SETTINGS_DIR if set, else approved_settings/ in the data folder."""
     configured = os.environ.get(SETTINGS_DIR_ENV)
-    return Path(configured) if configured else DEFAULT_DIR
+    return Path(configured) if configured else data_dir() / SETTINGS_SUBDIR
 
 
 def save_approved(settings: GenerationSettings, *, name: str, approved_by: str, reason: str,

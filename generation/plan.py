@@ -7,8 +7,8 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
-from generation.settings import SEPARATOR, GenerationSettings
-from governance.errors import InvalidInputError
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.generation.settings import SEPARATOR, GenerationSettings
 
 # Log-odds shifts searched when an outcome rate is set for a group of cells.
 MAX_SHIFT = 40.0

@@ -10,8 +10,8 @@ from typing import Literal
 import pandas as pd
 import tomli_w
 
-from governance.errors import InvalidInputError
-from governance.roles import Roles
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.roles import Roles
 
 MODES = ("replace", "augment")
 SEPARATOR = "&"

@@ -15,16 +15,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from generation.dependencies import (
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.roles import favorable_mask
+from fairsynth.generation.dependencies import (
     dependency_map,
     derivation_order,
     derivation_plan,
     functional_dependencies,
 )
-from generation.plan import plan_counts
-from generation.settings import MAX_CONDITIONING_GROUPS, GenerationSettings, value_label
-from governance.errors import InvalidInputError
-from governance.roles import favorable_mask
+from fairsynth.generation.plan import plan_counts
+from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, GenerationSettings, value_label
 
 Progress = Callable[[float], None]
 DEFAULT_SHRINKAGE = 200.0

@@ -9,13 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from governance.data import DatasetPair
-from governance.errors import FairSynthError, InvalidInputError
-from governance.findings import Finding, draft_findings
-from governance.lineage import build_lineage, input_record
-from governance.notes import MitigationNote, utc_now
-from governance.policy import Policy, PolicyResult, PolicyTables, evaluate_policy
-from governance.roles import Roles
+from fairsynth.foundation.errors import FairSynthError, InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.roles import Roles
+from fairsynth.governance.findings import Finding, draft_findings
+from fairsynth.governance.lineage import build_lineage, input_record
+from fairsynth.governance.notes import MitigationNote, utc_now
+from fairsynth.governance.policy import Policy, PolicyResult, PolicyTables, evaluate_policy
 
 FREQS = ("D", "W", "M", "Q", "Y")
 DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")
@@ -232,12 +232,12 @@ def _privacy_skip_reason(part: str, pair: DatasetPair, options: AuditOptions) ->
 
 
 def _default_qis(pair: DatasetPair) -> list[str]:
-    from privacy.kanon import default_quasi_identifiers
+    from fairsynth.privacy.kanon import default_quasi_identifiers
     return default_quasi_identifiers(pair.analysis_columns, pair.roles.protected)
 
 
 def _privacy(pair: DatasetPair, options: AuditOptions, *, attacks: bool) -> dict[str, Any]:
-    from privacy.report import privacy_risk
+    from fairsynth.privacy.report import privacy_risk
     qis = options.privacy_quasi_identifiers
     result = privacy_risk(pair, quasi_identifiers=None if qis is None else list(qis),
                           sample_size=options.privacy_sample_size, attacks=attacks,
@@ -264,8 +264,8 @@ def _real_match_rate(pair: DatasetPair, settings: Mapping[str, Any]) -> float:
     """
     import numpy as np
 
-    from privacy.distance import row_hashes
-    from privacy.holdout import split_holdout
+    from fairsynth.privacy.distance import row_hashes
+    from fairsynth.privacy.holdout import split_holdout
 
     split = split_holdout(pair.real.reset_index(drop=True), holdout_fraction=settings["holdout_fraction"],
                           random_state=settings["random_state"])
@@ -277,26 +277,26 @@ def _compute(part: str, pair: DatasetPair, options: AuditOptions) -> dict[str, A
     # Engines are imported here so a missing or broken engine fails only its own part.
     reference = dict(options.reference) or None
     if part == "subgroup_gaps":
-        from fairness.subgroups import subgroup_gaps
+        from fairsynth.fairness.subgroups import subgroup_gaps
         return {part: subgroup_gaps(pair, min_count=options.min_count, max_order=options.max_order)}
     if part == "disparate_impact":
-        from fairness.impact import change_from_impact, disparate_impact
+        from fairsynth.fairness.impact import change_from_impact, disparate_impact
         impact = disparate_impact(pair, reference=reference, intersections=options.max_order > 1)
         return {part: impact, "impact_change": change_from_impact(impact)}
     if part == "group_metrics":
-        from fairness.impact import group_metrics
+        from fairsynth.fairness.impact import group_metrics
         return {part: group_metrics(pair, intersections=options.max_order > 1)}
     if part == "fidelity":
-        from fairness.fidelity import column_fidelity
+        from fairsynth.fairness.fidelity import column_fidelity
         return {part: column_fidelity(pair, by_group=True)}
     if part == "drift":
-        from drift.timeline import dataset_drift, drift_over_time
+        from fairsynth.drift.timeline import dataset_drift, drift_over_time
         drift = drift_over_time(pair, freq=options.freq, reference=options.drift_reference,
                                 reference_window=options.drift_reference_window,
                                 min_rows=options.min_count)
         return {part: drift, "dataset_drift": dataset_drift(drift)}
     if part == "utility":
-        from fairness.utility import tstr
+        from fairsynth.fairness.utility import tstr
         return {part: tstr(pair)}
     if part == "privacy":
         return _privacy(pair, options, attacks=False)

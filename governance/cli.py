@@ -6,15 +6,14 @@ import argparse
 import importlib
 import subprocess
 import sys
-from pathlib import Path
 
-from governance.errors import FairSynthError
+from fairsynth.foundation.errors import FairSynthError
 
 EXIT_OK, EXIT_POLICY_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # Subcommands live in their own modules, each with add_arguments(parser) and run(args) -> int.
 SUBCOMMANDS = {
-    "audit": ("governance.cli_audit", "Audit a real/synthetic pair and export a fairness summary."),
-    "generate": ("governance.cli_generate", "Generate a synthetic table with the conditional synthesizer."),
+    "audit": ("fairsynth.governance.cli_audit", "Audit a real/synthetic pair and export a fairness summary."),
+    "generate": ("fairsynth.governance.cli_generate", "Generate a synthetic table with the conditional synthesizer."),
 }
 
 
@@ -40,11 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_app(port: int) -> int:
     """Start the Streamlit dashboard on localhost."""
-    app = Path(__file__).resolve().parents[1] / "app.py"
-    cmd = [sys.executable, "-m", "ui.launch", "run", str(app), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd)
+    # A process of its own, so the audit commands never import Streamlit (the UI layer is above).
+    return subprocess.call([sys.executable, "-m", "fairsynth.ui.launch", "--port", str(port)])
 
 
 def main(argv: list[str] | None = None) -> int:

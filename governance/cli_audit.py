@@ -14,18 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engines import as_counter
-from engines.sources import choose_engine, open_audit_pair
-from engines.tables import marginal
-from fairness._counts import attribute_sets
-from fairness.impact import ordered_groups
-from governance.audit import DRIFT_REFERENCES, FREQS, AuditOptions, run_audit
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.export import format_for_path, write_report
-from governance.loading import load_table
-from governance.policy import load_policy
-from governance.roles import Roles, guess_favorable
+from fairsynth.engines import as_counter
+from fairsynth.engines.sources import choose_engine, open_audit_pair
+from fairsynth.engines.tables import marginal
+from fairsynth.fairness.impact import ordered_groups
+from fairsynth.foundation.codes import attribute_sets
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import load_table
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles, guess_favorable
+from fairsynth.governance.audit import DRIFT_REFERENCES, FREQS, AuditOptions, run_audit
+from fairsynth.governance.export import format_for_path, write_report
+from fairsynth.governance.policy import load_policy
 
 EXIT_OK, EXIT_POLICY_FAILED = 0, 1
 # Distinct target values read from a SQL engine to tell a binary target from another.
@@ -103,7 +103,7 @@ def _check_outputs(outs: list[str]) -> None:
 def _settings(path: Path | None):
     if path is None:
         return None
-    from generation.settings import GenerationSettings
+    from fairsynth.generation.settings import GenerationSettings
 
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such generation settings file.")
@@ -232,7 +232,7 @@ def _check_window_start(pair, text: str, *, freq: str, min_rows: int) -> None:
     starts = list(as_counter(pair).windows(freq=freq, n_windows=None, min_rows=min_rows)
                   .table["window"])
     if when not in starts:
-        from drift.windows import iso_start
+        from fairsynth.foundation.windows import iso_start
 
         shown = _listed([iso_start(s) for s in starts], 12)
         raise InvalidInputError(

@@ -6,11 +6,11 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from generation import GenerationSettings, generate
-from generation.settings import MODES, SEPARATOR
-from governance.errors import InvalidInputError
-from governance.loading import load_table
-from governance.roles import Roles, guess_favorable
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import load_table
+from fairsynth.foundation.roles import Roles, guess_favorable
+from fairsynth.generation import GenerationSettings, generate
+from fairsynth.generation.settings import MODES, SEPARATOR
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 GROUPS_HELP = (

@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from governance.audit import AuditReport
-from governance.errors import InvalidInputError
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import resource
+from fairsynth.governance.audit import AuditReport
 
 SCHEMA_VERSION = 1
-SCHEMA_PATH = Path(__file__).with_name("report_schema.json")
+SCHEMA_PATH = resource("governance", "report_schema.json")
 # Tables written as CSV (name -> report attribute), in this order.
 CSV_TABLES = ("subgroup_gaps", "disparate_impact", "impact_change", "group_metrics", "fidelity",
               "drift", "dataset_drift", "utility", "privacy")
@@ -136,12 +137,12 @@ def to_csv_zip(report: AuditReport) -> bytes:
 
 
 def _markdown(report: AuditReport) -> bytes:
-    from governance.export_markdown import to_markdown
+    from fairsynth.governance.export_markdown import to_markdown
     return to_markdown(report).encode()
 
 
 def _html(report: AuditReport) -> bytes:
-    from governance.export_html import to_html
+    from fairsynth.governance.export_html import to_html
     return to_html(report).encode()
 
 

@@ -10,10 +10,15 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from governance.audit import AuditReport
-from governance.charts import report as charts
-from governance.export_markdown import fmt, notes_by_finding, verdict
-from governance.export_privacy import OVERALL_HEADER, group_table, overall_rows, privacy_intro
+from fairsynth.governance.audit import AuditReport
+from fairsynth.governance.charts import report as charts
+from fairsynth.governance.export_markdown import fmt, notes_by_finding, verdict
+from fairsynth.governance.export_privacy import (
+    OVERALL_HEADER,
+    group_table,
+    overall_rows,
+    privacy_intro,
+)
 
 TOP_ROWS = 20
 PRIVACY_CAPTIONS = {

@@ -8,8 +8,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from governance.audit import AuditReport
-from governance.export_privacy import OVERALL_HEADER, group_table, overall_rows, privacy_intro
+from fairsynth.governance.audit import AuditReport
+from fairsynth.governance.export_privacy import (
+    OVERALL_HEADER,
+    group_table,
+    overall_rows,
+    privacy_intro,
+)
 
 TOP_ROWS = 20
 # Markdown syntax characters escaped in user text (after html.escape, since renderers allow raw HTML).

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from governance.audit import AuditReport
+from fairsynth.governance.audit import AuditReport
 
 OVERALL_HEADER = ["measure", "value", "95% CI", "reference", "risk", "n"]
 # Measures shown per group in the summary table (the rest are in the JSON and CSV exports).
@@ -28,7 +28,7 @@ def _interval(row: pd.Series) -> str:
 
 def measure_label(measure: str) -> str:
     """The registry label of a measure row ("inference_risk:race" -> "Attribute-inference risk (race)")."""
-    from privacy.measures import MEASURES, base_measure
+    from fairsynth.privacy.measures import MEASURES, base_measure
 
     spec = MEASURES.get(base_measure(measure))
     label = spec.label if spec else measure

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from governance.data import DatasetPair
-from governance.notes import utc_now
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.governance.notes import utc_now
 
 PACKAGES = ("fairsynth", "pandas", "numpy", "scipy", "scikit-learn", "fairlearn", "evidently",
             "plotly", "pyarrow", "streamlit")

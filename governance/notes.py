@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
-from governance.errors import InvalidInputError
+from fairsynth.foundation.errors import InvalidInputError
 
 STATUSES = ("open", "in progress", "done", "won't fix")
 NOTES_FORMAT = "fairsynth-notes"

@@ -14,19 +14,13 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from governance.errors import InvalidInputError
-from governance.notes import MitigationNote, notes_from_json, notes_to_json
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import data_dir
+from fairsynth.governance.notes import MitigationNote, notes_from_json, notes_to_json
 
-DATA_DIR_ENV = "FAIRSYNTH_DATA_DIR"
-DEFAULT_DATA_DIR = "fairsynth_data"
 TOKEN_BYTES = 16
 TOKEN_PATTERN = re.compile(rf"[0-9a-f]{{{2 * TOKEN_BYTES}}}")
 NOTES_SUBDIR = "notes"
-
-
-def data_dir() -> Path:
-    """The folder FairSynth keeps server-side state in ($FAIRSYNTH_DATA_DIR or ./fairsynth_data)."""
-    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
 
 
 def new_token() -> str:

@@ -11,7 +11,7 @@ from typing import Literal
 
 import pandas as pd
 
-from governance.errors import InvalidInputError
+from fairsynth.foundation.errors import InvalidInputError
 
 
 @dataclass(frozen=True)

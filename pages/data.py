@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from governance.errors import FairSynthError
-from governance.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS
-from governance.samples import SAMPLES
-from governance.schema import schema_comparison
-from ui.cache import bundled_pair
-from ui.roles_editor import role_editor
-from ui.state import active_pair, pair_source, set_pair
-from ui.uploads import pair_from_uploads
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS
+from fairsynth.foundation.samples import SAMPLES
+from fairsynth.foundation.schema import schema_comparison
+from fairsynth.ui.cache import bundled_pair
+from fairsynth.ui.roles_editor import role_editor
+from fairsynth.ui.state import active_pair, pair_source, set_pair
+from fairsynth.ui.uploads import pair_from_uploads
 
 st.title("Data")
 st.caption("Load a real dataset and its synthetic counterpart, then confirm what each column means.")

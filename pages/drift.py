@@ -3,7 +3,7 @@
 import streamlit as st
 import streamlit.components.v1 as components
 
-from drift import (
+from fairsynth.drift import (
     NoTimeRoleError,
     dataset_drift,
     drift_over_time,
@@ -11,12 +11,17 @@ from drift import (
     staleness_summary,
     subgroups_over_time,
 )
-from drift.evidently_report import evidently_window_html
-from drift.timeline import window_starts
-from governance.charts.drift import dataset_drift_bars, drift_heatmap, impact_lines, share_lines
-from governance.errors import FairSynthError
-from ui.cache import cached_call
-from ui.state import require_pair
+from fairsynth.drift.evidently_report import evidently_window_html
+from fairsynth.drift.timeline import window_starts
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.governance.charts.drift import (
+    dataset_drift_bars,
+    drift_heatmap,
+    impact_lines,
+    share_lines,
+)
+from fairsynth.ui.cache import cached_call
+from fairsynth.ui.state import require_pair
 
 FREQS = {"Month": "M", "Quarter": "Q", "Week": "W", "Year": "Y", "Day": "D"}
 REFERENCES = {

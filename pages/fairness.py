@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from fairness.impact import (
+from fairsynth.fairness.impact import (
     change_from_impact,
     disparate_impact,
     error_rate_parity,
     group_metrics,
     impact_summary,
 )
-from fairness.subgroups import group_labels
-from fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
-from governance.charts.fairness import impact_forest, tstr_bars
-from governance.errors import FairSynthError
-from ui.cache import cached_call
-from ui.state import require_pair
+from fairsynth.fairness.subgroups import group_labels
+from fairsynth.fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.governance.charts.fairness import impact_forest, tstr_bars
+from fairsynth.ui.cache import cached_call
+from fairsynth.ui.state import require_pair
 
 pair = require_pair()
 roles = pair.roles

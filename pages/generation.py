@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from generation import GenerationSettings, fit_synthesizer
-from generation.compare import before_after, expected_effect, fidelity_before_after
-from generation.library import list_approved, load_approved, save_approved, settings_dir
-from generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
-from governance.charts.generation import (
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.generation import GenerationSettings, fit_synthesizer
+from fairsynth.generation.compare import before_after, expected_effect, fidelity_before_after
+from fairsynth.generation.library import list_approved, load_approved, save_approved, settings_dir
+from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
+from fairsynth.governance.charts.generation import (
     expected_impact,
     expected_shares,
     fidelity_change,
     gap_change,
     impact_change,
 )
-from governance.errors import FairSynthError
-from ui.state import require_pair, set_pair
+from fairsynth.ui.state import require_pair, set_pair
 
 AS_REAL = "(as in real data)"
 RESULT_KEY = "gen_result"

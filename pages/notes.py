@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from governance.audit import AuditOptions, run_audit
-from governance.errors import FairSynthError
-from governance.export import EXPORTS
-from governance.lineage import settings_record
-from governance.notes import (
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.governance.audit import AuditOptions, run_audit
+from fairsynth.governance.export import EXPORTS
+from fairsynth.governance.lineage import settings_record
+from fairsynth.governance.notes import (
     STATUSES,
     MitigationNote,
     merge_notes,
@@ -14,9 +14,9 @@ from governance.notes import (
     notes_from_json,
     notes_to_json,
 )
-from governance.policy import parse_policy
-from ui.cache import cached_call
-from ui.state import NOTES_ERROR_KEY, require_pair, session_notes, store_session_notes
+from fairsynth.governance.policy import parse_policy
+from fairsynth.ui.cache import cached_call
+from fairsynth.ui.state import NOTES_ERROR_KEY, require_pair, session_notes, store_session_notes
 
 # The Generation page may record the settings that made a synthetic side, keyed by its sha256.
 SETTINGS_KEY = "generated_settings"

@@ -4,14 +4,14 @@ import math
 
 import streamlit as st
 
-from governance.charts.privacy import distance_figure, group_risk_figure
-from governance.errors import FairSynthError
-from privacy.kanon import DEFAULT_K, default_quasi_identifiers
-from privacy.measures import MEASURES, base_measure
-from privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
-from privacy.view import closest_pairs_view
-from ui.cache import cached_call
-from ui.state import require_pair
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.governance.charts.privacy import distance_figure, group_risk_figure
+from fairsynth.privacy.kanon import DEFAULT_K, default_quasi_identifiers
+from fairsynth.privacy.measures import MEASURES, base_measure
+from fairsynth.privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
+from fairsynth.privacy.view import closest_pairs_view
+from fairsynth.ui.cache import cached_call
+from fairsynth.ui.state import require_pair
 
 LEVEL_ICONS = {"low": "🟢 low", "medium": "🟠 medium", "high": "🔴 high", "unknown": "⚪ unknown"}
 SUMMARY = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median",

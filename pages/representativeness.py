@@ -2,22 +2,22 @@
 
 import streamlit as st
 
-from fairness.fidelity import association_difference, column_distribution, column_fidelity
-from fairness.subgroups import (
+from fairsynth.fairness.fidelity import association_difference, column_distribution, column_fidelity
+from fairsynth.fairness.subgroups import (
     homogeneity_tests,
     share_intervals,
     subgroup_gaps,
     worst_underrepresented,
 )
-from governance.charts.fairness import (
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.governance.charts.fairness import (
     association_heatmap,
     distribution_overlay,
     gap_heatmap,
     share_bars,
 )
-from governance.errors import FairSynthError
-from ui.cache import cached_call
-from ui.state import require_pair
+from fairsynth.ui.cache import cached_call
+from fairsynth.ui.state import require_pair
 
 pair = require_pair()
 st.title("Representativeness")

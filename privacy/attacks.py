@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from governance.errors import IncomputableMetricError
+from fairsynth.foundation.errors import IncomputableMetricError
 
 ATTACK_COLUMNS = ["measure", "value", "ci_low", "ci_high", "n_attacks", "n_success", "n_control"]
 # Bounds anonymeter's search for multivariate singling-out predicates on small groups.

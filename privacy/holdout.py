@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from governance.errors import InvalidInputError
+from fairsynth.foundation.errors import InvalidInputError
 
 # 50/50: the closer-to-training share compares two equally large real sets (otherwise the larger
 # one wins ties of chance), and an even split gives both sides, and anonymeter's control set, the

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from governance.errors import InvalidInputError
-from privacy.distance import category_text
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.privacy.distance import category_text
 
 DEFAULT_K = 5
 # Age and place are the classic quasi-identifiers (Sweeney: zip code, birth date, sex).

@@ -9,21 +9,21 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from governance.data import DatasetPair
-from governance.errors import InvalidInputError
-from privacy.attacks import (
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.privacy.attacks import (
     AttackResult,
     default_linkability_split,
     inference_risk,
     linkability_risk,
     singling_out_risk,
 )
-from privacy.closeness import MEASURE_COLUMNS, closeness, closeness_measures
-from privacy.distance import category_text
-from privacy.holdout import DEFAULT_HOLDOUT_FRACTION, sample_rows, split_holdout
-from privacy.intervals import wilson_interval
-from privacy.kanon import DEFAULT_K, class_sizes, default_quasi_identifiers
-from privacy.measures import risk_level
+from fairsynth.privacy.closeness import MEASURE_COLUMNS, closeness, closeness_measures
+from fairsynth.privacy.distance import category_text
+from fairsynth.privacy.holdout import DEFAULT_HOLDOUT_FRACTION, sample_rows, split_holdout
+from fairsynth.privacy.intervals import wilson_interval
+from fairsynth.privacy.kanon import DEFAULT_K, class_sizes, default_quasi_identifiers
+from fairsynth.privacy.measures import risk_level
 
 DEFAULT_SAMPLE_SIZE = 5_000
 DEFAULT_MAX_REAL_ROWS = 20_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from governance.data import DatasetPair
+from fairsynth.foundation.pair import DatasetPair
 
 SAME, DIFFERENT = "= same", "≠ differs"
 

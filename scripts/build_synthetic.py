@@ -14,10 +14,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generation import GenerationSettings, generate  # noqa: E402
-from generation.settings import group_labels  # noqa: E402
-from governance.roles import Roles, favorable_mask  # noqa: E402
-from governance.samples import ADULT_ROLES, COMPAS_ROLES  # noqa: E402
+from fairsynth.foundation.roles import Roles, favorable_mask  # noqa: E402
+from fairsynth.foundation.samples import ADULT_ROLES, COMPAS_ROLES  # noqa: E402
+from fairsynth.generation import GenerationSettings, generate  # noqa: E402
+from fairsynth.generation.settings import group_labels  # noqa: E402
 
 OUT = ROOT / "sample_data"
 SEED = 20240501

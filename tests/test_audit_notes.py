@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from governance.errors import InvalidInputError
-from governance.notes import (
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.governance.notes import (
     STATUSES,
     MitigationNote,
     merge_notes,

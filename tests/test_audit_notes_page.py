@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_audit_pairs import adult_skewed_pair
 
-from governance.notes import MitigationNote, new_note, notes_to_json
+from fairsynth.governance.notes import MitigationNote, new_note, notes_to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120

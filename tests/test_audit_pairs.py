@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from governance.data import DatasetPair, make_pair
-from governance.samples import ADULT_ROLES, COMPAS_ROLES
+from fairsynth.foundation.pair import DatasetPair, make_pair
+from fairsynth.foundation.samples import ADULT_ROLES, COMPAS_ROLES
 
 # How the skewed Adult copy is perturbed (the tests recompute the effects from the data).
 DROP_BLACK_FEMALE = 0.55

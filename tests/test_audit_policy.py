@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from test_audit_pairs import adult_skewed_pair, skewed_adult
 
-from governance.audit import run_audit
-from governance.errors import InvalidInputError
-from governance.policy import THRESHOLDS, load_policy, parse_policy
-from governance.samples import SAMPLE_DIR
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.samples import SAMPLE_DIR
+from fairsynth.governance.audit import run_audit
+from fairsynth.governance.policy import THRESHOLDS, load_policy, parse_policy
 
 EXAMPLE = SAMPLE_DIR.parent / "policy.example.toml"
 

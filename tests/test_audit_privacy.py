@@ -10,19 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import privacy.report
-from governance.audit import PRIVACY_SAMPLE_SIZE, AuditOptions, run_audit
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.export import load_schema, report_to_dict, to_json
-from governance.export_html import to_html
-from governance.export_markdown import to_markdown
-from governance.policy import THRESHOLDS, parse_policy
-from governance.samples import ADULT_ROLES, COMPAS_ROLES, SAMPLE_DIR
-from privacy.distance import row_hashes
-from privacy.holdout import split_holdout
-from privacy.measures import POLICY_THRESHOLDS
-from privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
+import fairsynth.privacy.report
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import ADULT_ROLES, COMPAS_ROLES, SAMPLE_DIR
+from fairsynth.governance.audit import PRIVACY_SAMPLE_SIZE, AuditOptions, run_audit
+from fairsynth.governance.export import load_schema, report_to_dict, to_json
+from fairsynth.governance.export_html import to_html
+from fairsynth.governance.export_markdown import to_markdown
+from fairsynth.governance.policy import THRESHOLDS, parse_policy
+from fairsynth.privacy.distance import row_hashes
+from fairsynth.privacy.holdout import split_holdout
+from fairsynth.privacy.measures import POLICY_THRESHOLDS
+from fairsynth.privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
 
 FAST = {"privacy_sample_size": 2_000}
 PRIVACY_POLICY = parse_policy(
@@ -206,7 +206,7 @@ def test_an_engine_error_fails_the_privacy_checks_and_the_rest_still_runs(faithf
     def broken(pair, **options):
         raise ValueError("simulated privacy failure")
 
-    monkeypatch.setattr(privacy.report, "privacy_risk", broken)
+    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", broken)
     report = run_audit(faithful_pair, options=FAST, policy=PRIVACY_POLICY)
     assert report.errors == {"privacy": "simulated privacy failure"}
     assert report.subgroup_gaps is not None and report.privacy is None

@@ -12,13 +12,13 @@ import pytest
 from fairlearn.metrics import demographic_parity_ratio
 from test_audit_pairs import adult_self_pair, adult_skewed_pair, compas_pair
 
-import fairness.fidelity
-from governance.audit import AuditOptions, run_audit
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.loading import load_table
-from governance.policy import parse_policy
-from governance.samples import COMPAS_ROLES, SAMPLE_DIR
+import fairsynth.fairness.fidelity
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import load_table
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
+from fairsynth.governance.audit import AuditOptions, run_audit
+from fairsynth.governance.policy import parse_policy
 
 NUMBER = r"([-+]?[0-9]+(?:\.[0-9]+)?)"
 
@@ -123,7 +123,7 @@ def test_an_engine_error_is_recorded_and_the_rest_still_runs(adult_real, monkeyp
     def broken(pair, **options):
         raise ValueError("simulated failure")
 
-    monkeypatch.setattr(fairness.fidelity, "column_fidelity", broken)
+    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", broken)
     report = run_audit(adult_skewed_pair(adult_real),
                        policy=parse_policy("[thresholds]\nmin_column_fidelity = 0.9\n"))
     assert report.errors == {"fidelity": "simulated failure"}
@@ -170,7 +170,7 @@ def test_a_disparity_created_against_the_old_reference_is_found():
         rows = [("A", i < rate_a * 1000) for i in range(1000)] + [("B", i < rate_b * 1000) for i in range(1000)]
         return pd.DataFrame(rows, columns=["grp", "ok"]).assign(ok=lambda d: d["ok"].map({True: "yes", False: "no"}))
 
-    from governance.roles import Roles
+    from fairsynth.foundation.roles import Roles
 
     pair = make_pair(frame(0.8, 0.7), frame(0.4, 0.8), Roles(("grp",), "ok", "yes"))
     report = run_audit(pair, options=AuditOptions(include_privacy=False))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from governance.audit import run_audit
-from governance.data import make_pair
-from governance.export_html import report_figures, to_html
-from governance.notes import new_note
-from governance.samples import COMPAS_ROLES
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES
+from fairsynth.governance.audit import run_audit
+from fairsynth.governance.export_html import report_figures, to_html
+from fairsynth.governance.notes import new_note
 
 pytestmark = pytest.mark.browser
 EVIL_COLUMN = "<img src=x onerror=alert(1)>"

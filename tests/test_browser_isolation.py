@@ -18,8 +18,8 @@ import pytest
 from conftest import SCREENSHOTS, upload
 from playwright.sync_api import Browser, Page, expect
 
-from governance.notes_store import is_valid_token
-from ui.launch import free_port, start_server, stop_server
+from fairsynth.governance.notes_store import is_valid_token
+from fairsynth.ui.launch import free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 30_000

@@ -9,7 +9,7 @@ import pytest
 from conftest import start_app
 from playwright.sync_api import Page, expect
 
-from ui.launch import stop_server
+from fairsynth.ui.launch import stop_server
 
 pytestmark = pytest.mark.browser
 LONG = 120_000

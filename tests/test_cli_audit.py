@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 from test_audit_pairs import skewed_adult
 
-from governance.export import load_schema
-from governance.samples import SAMPLE_DIR
+from fairsynth.foundation.samples import SAMPLE_DIR
+from fairsynth.governance.export import load_schema
 
 ROOT = SAMPLE_DIR.parent
 FAIRSYNTH = Path(sys.executable).with_name("fairsynth")

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift.evidently_report import evidently_drift_decisions, evidently_drift_html
-from drift.stats import column_drift
-from drift.timeline import dataset_drift, drift_over_time
-from drift.windows import assign_windows
-from governance.data import make_pair
-from governance.samples import COMPAS_ROLES, SAMPLE_DIR
+from fairsynth.drift.evidently_report import evidently_drift_decisions, evidently_drift_html
+from fairsynth.drift.stats import column_drift
+from fairsynth.drift.timeline import dataset_drift, drift_over_time
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
+from fairsynth.foundation.windows import assign_windows
 
 TIME = "compas_screening_date"
 SCORE_TOL = 1e-6

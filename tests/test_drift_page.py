@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 # AppTest puts pages/ on sys.path, where pages/drift.py would shadow the drift package; importing
 # the package first keeps `from drift import ...` in the page pointing at the engine.
-import drift  # noqa: F401
-from governance.data import make_pair
-from governance.samples import COMPAS_ROLES, SAMPLE_DIR
+import fairsynth.drift  # noqa: F401
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
 
 PAGE = str(SAMPLE_DIR.parent / "pages" / "drift.py")
 TIMEOUT = 90

@@ -10,10 +10,10 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance
 
-import drift.stats as drift_stats
-from drift.stats import STAT_TESTS, column_drift, default_test, normalised_score
-from governance.errors import InvalidInputError
-from governance.samples import SAMPLE_DIR
+import fairsynth.drift.stats as drift_stats
+from fairsynth.drift.stats import STAT_TESTS, column_drift, default_test, normalised_score
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.samples import SAMPLE_DIR
 
 TOL = 1e-9
 

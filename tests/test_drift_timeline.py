@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift import (
+from fairsynth.drift import (
     NoTimeRoleError,
     dataset_drift,
     drift_over_time,
@@ -14,11 +14,11 @@ from drift import (
     staleness_summary,
     subgroups_over_time,
 )
-from drift.stats import column_drift
-from drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.samples import COMPAS_ROLES, SAMPLE_DIR
+from fairsynth.drift.stats import column_drift
+from fairsynth.drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
 
 TIME = "compas_screening_date"
 
@@ -174,8 +174,8 @@ def test_staleness_sentences_name_the_match_and_the_gap(skewed_pair):
 
 
 def test_impact_over_time_takes_a_reference_present_in_every_window():
-    from drift.groups import impact_over_time
-    from governance.samples import load_sample
+    from fairsynth.drift.groups import impact_over_time
+    from fairsynth.foundation.samples import load_sample
 
     pair = load_sample("compas")
     impact = impact_over_time(pair)

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import drift.windows as windows
-from drift.windows import assign_windows, unparseable_count, window_table
-from governance.errors import InvalidInputError
-from governance.samples import SAMPLE_DIR
+import fairsynth.foundation.windows as windows
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.samples import SAMPLE_DIR
+from fairsynth.foundation.windows import assign_windows, unparseable_count, window_table
 
 TIME = "compas_screening_date"
 

@@ -7,16 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift.timeline import drift_over_time, windowed
-from drift.windows import assign_windows
-from engines import as_counter
-from engines.pandas_counts import PandasCounter, counter_for, encode
-from fairness._counts import MISSING
-from fairness.fidelity import column_fidelity
-from fairness.impact import disparate_impact
-from fairness.subgroups import subgroup_gaps
-from governance.data import make_pair
-from governance.samples import load_sample
+from fairsynth.drift.timeline import drift_over_time
+from fairsynth.engines import as_counter
+from fairsynth.engines.pandas_counts import PandasCounter, counter_for, encode
+from fairsynth.fairness.fidelity import column_fidelity
+from fairsynth.fairness.impact import disparate_impact
+from fairsynth.fairness.subgroups import subgroup_gaps
+from fairsynth.foundation.codes import MISSING
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import load_sample
+from fairsynth.foundation.windows import assign_windows, windowed
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift.groups import impact_over_time, subgroups_over_time
-from drift.timeline import dataset_drift, drift_over_time
-from engines import sources, sql
-from engines.sources import choose_engine, open_pair
-from fairness.fidelity import column_fidelity
-from fairness.impact import disparate_impact, group_metrics
-from fairness.subgroups import homogeneity_tests, subgroup_gaps
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.loading import load_table
-from governance.samples import load_sample
+from fairsynth.drift.groups import impact_over_time, subgroups_over_time
+from fairsynth.drift.timeline import dataset_drift, drift_over_time
+from fairsynth.engines import sources, sql
+from fairsynth.engines.sources import choose_engine, open_pair
+from fairsynth.fairness.fidelity import column_fidelity
+from fairsynth.fairness.impact import disparate_impact, group_metrics
+from fairsynth.fairness.subgroups import homogeneity_tests, subgroup_gaps
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import load_table
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import load_sample
 
 pytest.importorskip("duckdb")
 
@@ -171,7 +171,7 @@ def test_a_pair_against_itself_through_duckdb(tmp_path):
 
 def test_cli_reports_are_the_same_with_pandas_and_duckdb(tmp_path):
     # Setup: COMPAS files; the same command with each engine (privacy needs the rows: off).
-    from governance.cli import main
+    from fairsynth.governance.cli import main
 
     compas = load_sample("compas")
     real, synth = _write(compas, tmp_path, "cli")

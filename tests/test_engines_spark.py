@@ -7,14 +7,14 @@ import shutil
 import pandas as pd
 import pytest
 
-from drift.groups import impact_over_time, subgroups_over_time
-from drift.timeline import drift_over_time
-from engines.sources import open_pair
-from fairness.fidelity import column_fidelity
-from fairness.impact import disparate_impact, group_metrics
-from fairness.subgroups import subgroup_gaps
-from governance.data import make_pair
-from governance.samples import load_sample
+from fairsynth.drift.groups import impact_over_time, subgroups_over_time
+from fairsynth.drift.timeline import drift_over_time
+from fairsynth.engines.sources import open_pair
+from fairsynth.fairness.fidelity import column_fidelity
+from fairsynth.fairness.impact import disparate_impact, group_metrics
+from fairsynth.fairness.subgroups import subgroup_gaps
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import load_sample
 
 pytest.importorskip("pyspark")
 pytestmark = [
@@ -25,7 +25,7 @@ pytestmark = [
 
 @pytest.fixture(scope="session")
 def spark():
-    from engines.spark_runner import local_session
+    from fairsynth.engines.spark_runner import local_session
 
     # One session for the whole run: Spark's JVM start-up takes seconds.
     session = local_session(cores=2)
@@ -69,7 +69,7 @@ def test_pandas_duckdb_and_spark_agree(sources, table):
 
 
 def test_the_audit_report_is_the_same_on_every_engine(sources):
-    from governance.audit import AuditOptions, run_audit
+    from fairsynth.governance.audit import AuditOptions, run_audit
 
     options = AuditOptions(include_privacy=False)
     reports = {engine: run_audit(source, options=options) for engine, source in sources.items()}

@@ -13,10 +13,12 @@ import pytest
 from plotly.offline import get_plotlyjs
 from test_audit_pairs import adult_skewed_pair, compas_pair
 
-from governance.audit import run_audit
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.export import (
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
+from fairsynth.foundation.samples import SAMPLE_DIR
+from fairsynth.governance.audit import run_audit
+from fairsynth.governance.export import (
     EXPORTS,
     csv_tables,
     format_for_path,
@@ -25,12 +27,10 @@ from governance.export import (
     to_csv_zip,
     to_json,
 )
-from governance.export_html import to_html
-from governance.export_markdown import to_markdown
-from governance.notes import new_note
-from governance.policy import load_policy
-from governance.roles import Roles
-from governance.samples import SAMPLE_DIR
+from fairsynth.governance.export_html import to_html
+from fairsynth.governance.export_markdown import to_markdown
+from fairsynth.governance.notes import new_note
+from fairsynth.governance.policy import load_policy
 
 TOP_KEYS = ["schema_version", "created_at", "inputs", "roles", "subgroup_gaps", "fidelity",
             "disparate_impact", "group_metrics", "drift", "privacy", "findings", "notes", "lineage",

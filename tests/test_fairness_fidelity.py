@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from scipy.stats.contingency import association
 
-from fairness.fidelity import (
+from fairsynth.fairness.fidelity import (
     ASSOCIATION_COLUMNS,
     FIDELITY_COLUMNS,
     association_difference,
@@ -16,8 +16,8 @@ from fairness.fidelity import (
     column_fidelity,
     column_kinds,
 )
-from governance.data import make_pair
-from governance.roles import Roles
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
 
 ADULT = Roles(protected=("race", "sex"), target="income", favorable=">50K")
 

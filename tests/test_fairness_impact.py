@@ -19,7 +19,7 @@ from fairlearn.metrics import (
 from sklearn.metrics import accuracy_score
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from fairness.impact import (
+from fairsynth.fairness.impact import (
     CHANGE_COLUMNS,
     IMPACT_COLUMNS,
     METRIC_COLUMNS,
@@ -31,9 +31,9 @@ from fairness.impact import (
     impact_change,
     impact_summary,
 )
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.roles import Roles
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
 
 ADULT = Roles(protected=("race", "sex"), target="income", favorable=">50K")
 COMPAS = Roles(protected=("race", "sex"), target="two_year_recid", favorable="0",

@@ -11,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 # AppTest puts pages/ on sys.path, where pages/fairness.py would shadow the fairness package:
 # importing the engine first pins the package in sys.modules (the app itself runs from the root).
-import fairness.fidelity  # noqa: F401
-import fairness.impact  # noqa: F401
-import fairness.subgroups  # noqa: F401
-import fairness.utility  # noqa: F401
-from governance.data import make_pair
-from governance.roles import Roles
+import fairsynth.fairness.fidelity  # noqa: F401
+import fairsynth.fairness.impact  # noqa: F401
+import fairsynth.fairness.subgroups  # noqa: F401
+import fairsynth.fairness.utility  # noqa: F401
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
 
 ROOT = Path(__file__).resolve().parents[1]
 ADULT = Roles(protected=("race", "sex"), target="income", favorable=">50K")

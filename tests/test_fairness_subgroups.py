@@ -8,16 +8,16 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from fairness.subgroups import (
+from fairsynth.fairness.subgroups import (
     GAP_COLUMNS,
     homogeneity_tests,
     share_intervals,
     subgroup_gaps,
     worst_underrepresented,
 )
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.roles import Roles
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
 
 ADULT = Roles(protected=("race", "sex"), target="income", favorable=">50K")
 

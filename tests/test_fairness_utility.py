@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fairness.utility import OVERALL, TSTR_COLUMNS, tstr, tstr_gaps
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.roles import Roles
+from fairsynth.fairness.utility import OVERALL, TSTR_COLUMNS, tstr, tstr_gaps
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
 
 ADULT = Roles(protected=("race", "sex"), target="income", favorable=">50K")
 

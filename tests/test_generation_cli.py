@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generation import GenerationSettings
-from governance.cli import main
+from fairsynth.generation import GenerationSettings
+from fairsynth.governance.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FAIRSYNTH = Path(sys.executable).parent / "fairsynth"

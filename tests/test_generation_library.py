@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from generation import GenerationSettings
-from generation.library import (
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.generation import GenerationSettings
+from fairsynth.generation.library import (
     LIBRARY_COLUMNS,
     SETTINGS_DIR_ENV,
     list_approved,
@@ -15,7 +16,6 @@ from generation.library import (
     save_approved,
     settings_dir,
 )
-from governance.errors import InvalidInputError
 
 SETTINGS = GenerationSettings(rows=1000, conditioning=("race", "sex"),
                               shares={"Female": 0.5, "Male": 0.5}, outcome_rates={"Female": 0.3},

@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 # AppTest puts pages/ first on sys.path, where pages/fairness.py would shadow the fairness
 # package: import the engine modules the page uses before it runs.
-import generation.compare  # noqa: F401
-from generation import GenerationSettings
-from generation.library import SETTINGS_DIR_ENV, save_approved
-from governance.data import make_pair
-from governance.samples import COMPAS_ROLES
+import fairsynth.generation.compare  # noqa: F401
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES
+from fairsynth.generation import GenerationSettings
+from fairsynth.generation.library import SETTINGS_DIR_ENV, save_approved
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "generation.py")
 

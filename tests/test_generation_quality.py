@@ -13,14 +13,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from fairness.fidelity import association_difference, column_fidelity
-from fairness.impact import disparate_impact
-from generation import GenerationSettings, generate
-from generation.plan import allocate
-from generation.settings import group_labels
-from governance.data import make_pair
-from governance.roles import favorable_mask
-from governance.samples import ADULT_ROLES
+from fairsynth.fairness.fidelity import association_difference, column_fidelity
+from fairsynth.fairness.impact import disparate_impact
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import favorable_mask
+from fairsynth.foundation.samples import ADULT_ROLES
+from fairsynth.generation import GenerationSettings, generate
+from fairsynth.generation.plan import allocate
+from fairsynth.generation.settings import group_labels
 
 COND = ("race", "sex")
 FAV = ADULT_ROLES.favorable

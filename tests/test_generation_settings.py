@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generation.settings import GenerationSettings, group_level
-from governance.errors import InvalidInputError
-from governance.samples import ADULT_ROLES
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.samples import ADULT_ROLES
+from fairsynth.generation.settings import GenerationSettings, group_level
 
 
 def test_toml_round_trip_keeps_every_setting():
@@ -143,7 +143,7 @@ def test_the_attribute_must_be_a_conditioning_attribute(kwargs, message):
 
 
 def test_bundled_settings_files_still_load_and_fit(adult_real, compas_real):
-    from governance.samples import COMPAS_ROLES
+    from fairsynth.foundation.samples import COMPAS_ROLES
     for path in sorted((Path(__file__).resolve().parents[1] / "sample_data").glob("*.toml")):
         settings = GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
         real, roles = (compas_real, COMPAS_ROLES) if "compas" in path.name else (adult_real, ADULT_ROLES)

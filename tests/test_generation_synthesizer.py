@@ -8,13 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generation import ConditionalSynthesizer, GenerationSettings, fit_synthesizer, generate
-from generation.dependencies import derivation_plan, functional_dependencies
-from generation.plan import allocate
-from generation.settings import group_labels
-from governance.errors import InvalidInputError
-from governance.roles import favorable_mask
-from governance.samples import ADULT_ROLES, COMPAS_ROLES
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.roles import favorable_mask
+from fairsynth.foundation.samples import ADULT_ROLES, COMPAS_ROLES
+from fairsynth.generation import (
+    ConditionalSynthesizer,
+    GenerationSettings,
+    fit_synthesizer,
+    generate,
+)
+from fairsynth.generation.dependencies import derivation_plan, functional_dependencies
+from fairsynth.generation.plan import allocate
+from fairsynth.generation.settings import group_labels
 
 COND = ("race", "sex")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from governance.audit import run_audit
-from governance.export import csv_tables, report_to_dict
-from governance.samples import load_sample
+from fairsynth.foundation.samples import load_sample
+from fairsynth.governance.audit import run_audit
+from fairsynth.governance.export import csv_tables, report_to_dict
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 # Floats may differ in the last bits between BLAS builds; anything beyond this is a real change.

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import governance.loading as loading
-from governance.errors import InvalidInputError
-from governance.loading import load_table
+import fairsynth.foundation.loading as loading
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import load_table
 
 DATA = Path(__file__).parent / "data"
 BAD_REASONS = {

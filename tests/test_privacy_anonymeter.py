@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("anonymeter", reason="install the 'privacy' extra (see pyproject.toml)")
 from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
 
-from privacy.attacks import inference_risk, linkability_risk, seeded, singling_out_risk
+from fairsynth.privacy.attacks import inference_risk, linkability_risk, seeded, singling_out_risk
 
 SEED = 11
 N = 120

@@ -12,13 +12,13 @@ from scipy import stats
 from sklearn.neighbors import NearestNeighbors
 from statsmodels.stats.proportion import proportion_confint
 
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.samples import ADULT_ROLES, SAMPLE_DIR
-from privacy.distance import category_text, fit_encoder, nearest
-from privacy.intervals import median_interval, wilson_interval
-from privacy.kanon import class_sizes
-from privacy.report import GROUP_COLUMNS, OVERALL_COLUMNS, privacy_risk
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import ADULT_ROLES, SAMPLE_DIR
+from fairsynth.privacy.distance import category_text, fit_encoder, nearest
+from fairsynth.privacy.intervals import median_interval, wilson_interval
+from fairsynth.privacy.kanon import class_sizes
+from fairsynth.privacy.report import GROUP_COLUMNS, OVERALL_COLUMNS, privacy_risk
 
 ROWS = 6_000  # per side: keeps the file fast; distances are exact below max_real_rows
 FAST = {"sample_size": 3_000, "max_real_rows": 2 * ROWS, "attacks": False}

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from governance.data import make_pair
-from governance.samples import COMPAS_ROLES
-from privacy.view import DIFFERENT, SAME
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.samples import COMPAS_ROLES
+from fairsynth.privacy.view import DIFFERENT, SAME
 
 TIMEOUT = 120
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "privacy.py"

@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from drift.timeline import drift_over_time
-from fairness.fidelity import column_fidelity
-from fairness.impact import disparate_impact, group_metrics
-from fairness.subgroups import subgroup_gaps
-from governance.audit import AuditOptions, run_audit
-from governance.data import DatasetPair, make_pair
-from governance.errors import FairSynthError
-from governance.export import load_schema, to_json
-from governance.roles import Roles
+from fairsynth.drift.timeline import drift_over_time
+from fairsynth.fairness.fidelity import column_fidelity
+from fairsynth.fairness.impact import disparate_impact, group_metrics
+from fairsynth.fairness.subgroups import subgroup_gaps
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.pair import DatasetPair, make_pair
+from fairsynth.foundation.roles import Roles
+from fairsynth.governance.audit import AuditOptions, run_audit
+from fairsynth.governance.export import load_schema, to_json
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -25,12 +25,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from governance.audit import run_audit
-from governance.data import make_pair
-from governance.errors import FairSynthError
-from governance.export import load_schema
-from governance.loading import load_table
-from governance.roles import Roles, parse_time
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.loading import load_table
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles, parse_time
+from fairsynth.governance.audit import run_audit
+from fairsynth.governance.export import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -180,7 +180,7 @@ def _run_cli_measured(item: Input, out: Path) -> dict:
                 "atexit.register(lambda: open(path, 'w').write(next(line.split()[1] for line in "
                 "open('/proc/self/status') if line.startswith('VmHWM')))); "
                 "sys.argv = ['fairsynth', *sys.argv[1:]]; "
-                "runpy.run_module('governance.cli', run_name='__main__')")
+                "runpy.run_module('fairsynth.governance.cli', run_name='__main__')")
     cmd = [sys.executable, "-c", launcher, str(hwm), "audit", "--real", str(item.path),
            "--synthetic", str(item.path), "--protected", ",".join(roles.protected),
            "--target", roles.target, "--favorable", roles.favorable, "--out", str(out)]

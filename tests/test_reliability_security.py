@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -15,25 +14,27 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from governance.audit import run_audit
-from governance.data import make_pair
-from governance.errors import InvalidInputError
-from governance.export import FORMULA_PREFIXES, csv_tables, to_json
-from governance.export_html import to_html
-from governance.export_markdown import to_markdown
-from governance.notes import new_note, notes_from_json, notes_to_json
-from governance.notes_store import (
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles
+from fairsynth.foundation.samples import SAMPLES, load_sample
+from fairsynth.governance.audit import run_audit
+from fairsynth.governance.export import FORMULA_PREFIXES, csv_tables, to_json
+from fairsynth.governance.export_html import to_html
+from fairsynth.governance.export_markdown import to_markdown
+from fairsynth.governance.notes import new_note, notes_from_json, notes_to_json
+from fairsynth.governance.notes_store import (
     is_valid_token,
     load_session_notes,
     new_token,
     notes_path,
     save_session_notes,
 )
-from governance.roles import Roles
-from governance.samples import SAMPLES, load_sample
+from fairsynth.ui.launch import SERVER_FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+# The hardened settings every server start passes (`fairsynth app`, `make run`, the tests).
+FLAGS = dict(zip(SERVER_FLAGS[::2], SERVER_FLAGS[1::2], strict=True))
 EVIL_COLUMN = "<img src=x onerror=alert(1)>"
 EVIL_GROUP = "<script>alert('group')</script>"
 FORMULA_GROUP = '=HYPERLINK("http://evil.example","click")'
@@ -43,21 +44,20 @@ EVIL_NAME = '"><svg onload=alert(2)>.csv'
 # ---------------------------------------------------------------- the shipped server config
 
 
-def test_shipped_config_caps_uploads_and_keeps_xsrf_and_static_serving_safe():
-    server = CONFIG["server"]
-    assert 0 < server["maxUploadSize"] <= 200
-    assert server["enableXsrfProtection"] is True
-    assert server["enableStaticServing"] is False
-    assert server["address"] == "127.0.0.1"
-    assert CONFIG["browser"]["gatherUsageStats"] is False
-    # The file is the one Streamlit reads: its options exist under these names.
-    for option in ("server.maxUploadSize", "server.enableXsrfProtection", "server.enableStaticServing"):
-        st_config.get_option(option)
+def test_server_flags_cap_uploads_and_keep_xsrf_and_static_serving_safe():
+    assert 0 < int(FLAGS["--server.maxUploadSize"]) <= 200
+    assert FLAGS["--server.enableXsrfProtection"] == "true"
+    assert FLAGS["--server.enableStaticServing"] == "false"
+    assert FLAGS["--server.address"] == "127.0.0.1"
+    assert FLAGS["--browser.gatherUsageStats"] == "false"
+    # Streamlit knows every option under these names (a typo would be refused at start).
+    for flag in FLAGS:
+        st_config.get_option(flag.removeprefix("--"))
 
 
 def test_running_server_lists_no_directory_and_serves_no_project_file(app_url):
-    secrets = {"pyproject.toml": b"[project]", ".streamlit/config.toml": b"maxUploadSize",
-               "sample_data/adult.parquet": b"PAR1", "governance/loading.py": b"import"}
+    secrets = {"pyproject.toml": b"[project]", "sample_data/adult.parquet": b"PAR1",
+               "foundation/loading.py": b"import"}
     paths = ["/app/static/", "/static/", "/app/static/../../pyproject.toml", "/media/",
              *(f"/{p}" for p in secrets), *(f"/app/static/{p}" for p in secrets)]
     for path in paths:

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drift.timeline import drift_over_time
-from fairness.fidelity import column_fidelity
-from fairness.impact import disparate_impact, group_metrics
-from fairness.subgroups import subgroup_gaps
-from governance import cli
-from governance.data import make_pair
-from governance.roles import Roles, parse_time
+from fairsynth.drift.timeline import drift_over_time
+from fairsynth.fairness.fidelity import column_fidelity
+from fairsynth.fairness.impact import disparate_impact, group_metrics
+from fairsynth.fairness.subgroups import subgroup_gaps
+from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import Roles, parse_time
+from fairsynth.governance import cli
 
 FAIRSYNTH = Path(sys.executable).with_name("fairsynth")
 COMPAS_ROLES = Roles(protected=("race", "age_band"), target="two_year_recid", favorable="0",
@@ -167,7 +167,7 @@ def test_cli_audit_with_offsets_or_day_first_dates_exits_0(compas_real, tmp_path
 
 
 def test_an_unexpected_exception_exits_2_with_one_line(monkeypatch, capsys):
-    import governance.cli_audit as cli_audit
+    import fairsynth.governance.cli_audit as cli_audit
 
     def boom(args):
         raise KeyError("surprise")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from governance.data import frame_sha256, make_pair, validate_pair
-from governance.errors import PairValidationError
-from governance.roles import Roles, favorable_mask, guess_favorable, infer_roles
+from fairsynth.foundation.errors import PairValidationError
+from fairsynth.foundation.pair import frame_sha256, make_pair, validate_pair
+from fairsynth.foundation.roles import Roles, favorable_mask, guess_favorable, infer_roles
 
 
 def test_adult_roles_are_guessed(adult_real):

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from governance.data import DatasetPair
-from governance.samples import load_sample
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.samples import load_sample
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -1,4 +1,4 @@
-"""Start Streamlit with st.navigation as the only router (`python -m ui.launch run app.py ...`).
+"""Start the dashboard: `python -m fairsynth.ui.launch [--port N]` (what `fairsynth app` and `make run` call).
 
 Streamlit treats a folder named pages/ next to the main script as a legacy multipage app
 until the first st.navigation call in the process; a deep link such as /fairness opened
@@ -14,18 +14,38 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-ROOT = Path(__file__).resolve().parents[1]
+from fairsynth.foundation.loading import MAX_UPLOAD_MB
+from fairsynth.foundation.paths import resource
+
+ROOT = resource()
+# The hardened server settings, given as flags so they hold from any working folder (a config
+# file would only be read from the folder the server starts in): loopback only, 200 MB upload cap
+# (foundation.loading.MAX_UPLOAD_MB, the same cap for files read from disk), XSRF protection
+# on, no static file serving (no server file is reachable by URL), no usage statistics.
+SERVER_FLAGS = (
+    "--server.headless", "true", "--server.address", "127.0.0.1",
+    "--server.maxUploadSize", str(MAX_UPLOAD_MB),
+    "--server.enableXsrfProtection", "true", "--server.enableStaticServing", "false",
+    "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    "--client.toolbarMode", "minimal",
+)
 
 
-def main() -> None:
-    """Run the Streamlit CLI with the legacy pages/ folder handling switched off."""
+def command(port: int) -> list[str]:
+    """The command line that serves the bundled app.py on `port` with the hardened settings."""
+    return [sys.executable, "-m", "fairsynth.ui.launch", "--port", str(port)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run Streamlit on the shipped app.py, with the legacy pages/ folder handling switched off."""
+    args = sys.argv[1:] if argv is None else argv
+    port = args[args.index("--port") + 1] if "--port" in args else "8501"
     PagesManager.uses_pages_directory = False
-    sys.argv = ["streamlit", *sys.argv[1:]]
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), "--server.port", port, *SERVER_FLAGS]
     sys.exit(cli.main())
 
 
@@ -41,10 +61,7 @@ def start_server(*, port: int | None = None, env: dict[str, str] | None = None,
                  timeout: float = 60) -> tuple[subprocess.Popen, str]:
     """Start the dashboard headless on loopback (tests, load runs) and wait until it is healthy."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "ui.launch", "run", str(ROOT / "app.py"),
-           "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+    proc = subprocess.Popen(command(port), env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from governance.data import DatasetPair
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.paths import resource
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = resource()
 
 
 def page_times(pair: DatasetPair, pages: list[str], *, rounds: int = 3,

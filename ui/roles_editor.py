@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from governance.data import DatasetPair
-from governance.roles import Roles, guess_favorable
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.roles import Roles, guess_favorable
 
 NONE = "(none)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.state import active_pair, pair_source
+from fairsynth.ui.state import active_pair, pair_source
 
 
 def render_sidebar() -> None:

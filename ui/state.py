@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from governance.data import DatasetPair
-from governance.errors import FairSynthError
-from governance.notes import MitigationNote
-from governance.notes_store import (
+from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.samples import DEFAULT_SAMPLE, SAMPLES
+from fairsynth.governance.notes import MitigationNote
+from fairsynth.governance.notes_store import (
     is_valid_token,
     load_session_notes,
     new_token,
     save_session_notes,
 )
-from governance.samples import DEFAULT_SAMPLE, SAMPLES
-from ui.cache import bundled_pair
+from fairsynth.ui.cache import bundled_pair
 
 PAIR_KEY = "pair"
 SOURCE_KEY = "pair_source"

@@ -6,10 +6,10 @@ import hashlib
 
 import streamlit as st
 
-from governance.data import DatasetPair, make_pair
-from governance.errors import FairSynthError, PairValidationError
-from governance.loading import LoadedTable, load_table
-from governance.roles import Roles, infer_roles
+from fairsynth.foundation.errors import FairSynthError, PairValidationError
+from fairsynth.foundation.loading import LoadedTable, load_table
+from fairsynth.foundation.pair import DatasetPair, make_pair
+from fairsynth.foundation.roles import Roles, infer_roles
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

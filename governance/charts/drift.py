@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from drift.stats import normalised_score
-from governance.charts.style import BAD_COLOR, GOOD_COLOR, NEUTRAL_COLOR, apply_style
+from fairsynth.drift.stats import normalised_score
+from fairsynth.governance.charts.style import BAD_COLOR, GOOD_COLOR, NEUTRAL_COLOR, apply_style
 
 # Scores are clipped here so one extreme column does not wash out the rest of the heatmap.
 SCORE_CAP = 3.0

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from governance.charts.style import (
+from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GAP_SCALE,
     NEUTRAL_COLOR,

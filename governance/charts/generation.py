@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from governance.charts.style import (
+from fairsynth.governance.charts.style import (
     BAD_COLOR,
     NEUTRAL_COLOR,
     REAL_COLOR,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from governance.charts.style import (
+from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GAP_SCALE,
     GOOD_COLOR,
@@ -117,8 +117,8 @@ PRIVACY_CHART_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "k_sha
 
 def privacy_figure(privacy: pd.DataFrame, measure: str) -> go.Figure:
     """One privacy measure per protected group (the Privacy page's chart), titled for the export."""
-    from governance.charts.privacy import group_risk_figure
-    from privacy.measures import MEASURES
+    from fairsynth.governance.charts.privacy import group_risk_figure
+    from fairsynth.privacy.measures import MEASURES
 
     by_group = privacy[privacy["attribute"].notna()]
     return group_risk_figure(by_group, measure,

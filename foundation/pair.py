@@ -10,9 +10,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from governance.errors import PairValidationError
-from governance.loading import MAX_UPLOAD_BYTES, LoadedTable, load_table
-from governance.roles import (
+from fairsynth.foundation.errors import PairValidationError
+from fairsynth.foundation.loading import MAX_UPLOAD_BYTES, LoadedTable, load_table
+from fairsynth.foundation.roles import (
     MAX_PROTECTED_GROUPS,
     Roles,
     favorable_mask,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from governance.errors import InvalidInputError
-from governance.roles import parse_time
+from fairsynth.foundation.errors import InvalidInputError, NoTimeRoleError
+from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.roles import parse_time
 
 Freq = Literal["D", "W", "M", "Q", "Y"]
 Small = Literal["flag", "merge"]
@@ -215,3 +217,58 @@ def _merge_targets(windows: pd.Series, rows: np.ndarray, min_rows: int) -> pd.Se
         for i in members[1:]:
             target.iloc[i] = head
     return target
+
+
+@dataclass(frozen=True, eq=False)
+class WindowedPair:
+    """The real side bucketed into windows: window table, a window index per row (-1 = no window)."""
+
+    table: pd.DataFrame
+    block_ids: np.ndarray
+    unparseable: int
+
+    @property
+    def starts(self) -> list[pd.Timestamp]:
+        """Start of each window that has rows, in time order (block id = position)."""
+        return list(self.table["window"])
+
+
+def windowed(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,
+             min_rows: int = 30, small: Literal["flag", "merge"] = "flag") -> WindowedPair:
+    """Bucket the real side by the time role; windows without rows are left out of the table."""
+    time = pair.roles.time
+    if not time:
+        raise NoTimeRoleError()
+    if time not in pair.real.columns:
+        raise InvalidInputError(f"Time column '{time}' is not in the real table.")
+    if small not in ("flag", "merge"):
+        raise InvalidInputError(f"Unknown small-window handling '{small}'. Available: flag, merge.")
+    if small == "merge":
+        starts = assign_windows(pair.real[time], freq=freq, n_windows=n_windows, min_rows=min_rows,
+                                small=small)
+        table = window_table(pair.real, time, freq=freq, n_windows=n_windows, min_rows=min_rows,
+                             small=small)
+        table = table[(table["rows"] > 0) & table["merged_into"].isna()]
+        unparseable = table.attrs.get("unparseable", unparseable_count(pair.real[time]))
+    else:
+        # One parse and one bucketing of the time column serve the table and the row positions.
+        starts, parsed = _raw_windows(pair.real[time], freq=freq, n_windows=n_windows)
+        table = _table(starts, parsed.max(), freq=freq if n_windows is None else None,
+                                  min_rows=min_rows, small=small)
+        table = table[table["rows"] > 0]
+        unparseable = int((pair.real[time].notna().to_numpy() & parsed.isna().to_numpy()).sum())
+    table = table.reset_index(drop=True)
+    if table.empty:
+        raise InvalidInputError(f"Time column '{time}' has no date in the real table, so there are no windows.")
+    return WindowedPair(table, _positions(starts, table["window"]), unparseable)
+
+
+def _positions(starts: pd.Series, windows: pd.Series) -> np.ndarray:
+    """Position of each row's window start among `windows` (sorted), -1 where it has none."""
+    keys = windows.to_numpy(dtype="datetime64[ns]")
+    values = starts.to_numpy(dtype="datetime64[ns]")
+    idx = np.searchsorted(keys, values)
+    inside = idx < len(keys)
+    found = np.zeros(len(values), dtype=bool)
+    found[inside] = keys[idx[inside]] == values[inside]
+    return np.where(found, idx, -1).astype(np.int64)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from governance.data import DatasetPair, make_pair
-from governance.errors import InvalidInputError
-from governance.loading import load_table
-from governance.roles import Roles
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.loading import load_table
+from fairsynth.foundation.pair import DatasetPair, make_pair
+from fairsynth.foundation.paths import resource
+from fairsynth.foundation.roles import Roles
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DIR = resource("sample_data")
 
 
 @dataclass(frozen=True)

@@ -21,3 +21,10 @@ class PairValidationError(InvalidInputError):
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
+
+
+class NoTimeRoleError(InvalidInputError):
+    """Drift over time needs a time column and none is set."""
+
+    def __init__(self) -> None:
+        super().__init__("No time column is set: set a time role on the Data page to see drift over time.")

@@ -56,7 +56,7 @@ class Roles:
         """Inverse of `to_dict`; unknown keys are refused so typos are not silently dropped."""
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            from governance.errors import InvalidInputError
+            from fairsynth.foundation.errors import InvalidInputError
 
             raise InvalidInputError(f"Unknown role keys: {', '.join(sorted(unknown))}.")
         return cls(**data)

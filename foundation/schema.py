@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from governance.data import DatasetPair
+from fairsynth.foundation.pair import DatasetPair
 
 SCHEMA_COLUMNS = [
     "column", "role", "real_dtype", "synthetic_dtype", "real_missing", "synthetic_missing",

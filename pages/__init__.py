@@ -1,0 +1,1 @@
+"""Streamlit pages (UI only: read state, call the packages, draw)."""
