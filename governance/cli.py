@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import subprocess
+import os
 import sys
 
 from fairsynth.foundation.errors import FairSynthError
@@ -38,9 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_app(port: int) -> int:
-    """Start the Streamlit dashboard on localhost."""
-    # A process of its own, so the audit commands never import Streamlit (the UI layer is above).
-    return subprocess.call([sys.executable, "-m", "fairsynth.ui.launch", "--port", str(port)])
+    """Start the Streamlit dashboard on localhost (this process becomes the server)."""
+    # exec, not a child: a signal sent to `fairsynth app` (Ctrl+C, a supervisor's SIGTERM) reaches
+    # the server itself and leaves no orphan; and the CLI layer never imports Streamlit.
+    os.execv(sys.executable, [sys.executable, "-m", "fairsynth.ui.launch", "--port", str(port)])
+    return 0  # not reached
 
 
 def main(argv: list[str] | None = None) -> int:
