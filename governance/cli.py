@@ -25,13 +25,18 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, subcommands included."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s module is imported to fill in its options (None: every one).
+
+    Importing a subcommand pulls in the whole audit stack (pandas, scipy, ...: seconds), so
+    `fairsynth --help` and a usage error name the subcommands without importing any of them.
+    """
     parser = _Parser(prog="fairsynth", description=__doc__)
     subs = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (module, help_text) in SUBCOMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(sub)
+        if command in (None, name):
+            importlib.import_module(module).add_arguments(sub)
     app = subs.add_parser("app", help="Start the dashboard.")
     app.add_argument("--port", type=int, default=8501)
     return parser
@@ -47,7 +52,10 @@ def run_app(port: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The subcommand is the first word that is not an option (the top level has only --help).
+    command = next((a for a in argv if not a.startswith("-")), "")
+    args = build_parser(command).parse_args(argv)
     if args.command == "app":
         return run_app(args.port)
     try:
