@@ -139,7 +139,8 @@ def version_details(connection: Connection, version: RowMapping) -> dict:
         **{k: v for k, v in version.items()},
         "project": project_by_id(connection, version["project_id"])["name"],
         "latest_audit": None if audit is None else
-        {k: v for k, v in audit.items() if k != "report_json"},
+        {**{k: v for k, v in audit.items() if k != "report_json"},
+         "failed_checks": json.loads(audit["failed_checks"])},
         "decisions": [dict(d) for d in made],
         "open_concerns": [dict(c) for c in open_concerns(connection, version["id"])],
     }
