@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pytest
+from registry_reports import failing_report
 
 from fairsynth.foundation.paths import resource
 from fairsynth.governance.registry.database import REGISTRY_URL_ENV
@@ -113,14 +114,6 @@ def registry(registry_url):
         yield reg
     finally:
         reg.close()
-
-
-def failing_report(*checks: str) -> dict:
-    """A report JSON whose policy failed the named checks (or passed, with none)."""
-    return {"inputs": {}, "findings": [], "policy": {
-        "passed": not checks, "source": "test",
-        "checks": [{"name": c, "value": 0.5, "threshold": 0.8, "passed": False,
-                    "explanation": "test"} for c in checks]}}
 
 
 @pytest.fixture
