@@ -5,7 +5,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples clean chromium java load
+.PHONY: run test lint bench samples clean chromium java postgresql load
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -34,7 +34,11 @@ chromium:
 java:
 	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
 
-test: $(TEST_STAMP) chromium java
+# The registry tests start their own PostgreSQL 15 server (tests/conftest_registry.py).
+postgresql:
+	@command -v /usr/lib/postgresql/15/bin/pg_ctl >/dev/null || (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null)
+
+test: $(TEST_STAMP) chromium java postgresql
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q

@@ -29,6 +29,8 @@ from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
 from fairsynth.governance.policy import load_policy
+from fairsynth.governance.registry.audit_link import charter_policy, register_audit_run
+from fairsynth.governance.registry.errors import RefusedError
 
 EXIT_OK, EXIT_POLICY_FAILED = 0, 1
 # Distinct target values read from a SQL engine to tell a binary target from another.
@@ -92,6 +94,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where the counts are computed: pandas (in memory), duckdb (out of core) "
                              "or spark; default: duckdb for files over 1 GB, else pandas")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.add_argument("--register", metavar="PROJECT",
+                        help="record this audit in the registry under PROJECT (both files registered "
+                             "if new; the charter's policy applies unless --policy)")
 
 
 def _check_outputs(outs: list[str]) -> None:
@@ -117,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(args.out)
     _check_flags(args)
     policy = load_policy(args.policy) if args.policy is not None else None
+    if policy is None and args.register:
+        policy = charter_policy(args.register)
     options = AuditOptions(min_count=args.min_count, max_order=args.max_order,
                            reference=tuple(args.reference), freq=args.freq,
                            drift_reference=args.drift_reference,
@@ -246,6 +253,8 @@ def _listed(items: list[str], limit: int) -> str:
 
 def _finish(report, args: argparse.Namespace) -> int:
     written = [p for out in args.out for p in write_report(report, out)]
+    if args.register and _register(report, args) != EXIT_OK:
+        return EXIT_POLICY_FAILED
     if not args.quiet:
         counts = {}
         for f in report.findings:
@@ -264,3 +273,16 @@ def _finish(report, args: argparse.Namespace) -> int:
     for check in report.policy.failed:
         sys.stderr.write(f"fairsynth audit: policy check failed: {check.name}: {check.explanation}\n")
     return EXIT_POLICY_FAILED
+
+
+def _register(report, args: argparse.Namespace) -> int:
+    """Record the run in the registry (--register); a refusal by the registry's rules exits 1."""
+    try:
+        audit_id = register_audit_run(report, real=args.real, synthetic=args.synthetic,
+                                      project=args.register)
+    except RefusedError as exc:
+        sys.stderr.write(f"fairsynth audit: registry refused: {exc}\n")
+        return EXIT_POLICY_FAILED
+    if not args.quiet:
+        print(f"fairsynth audit: recorded as audit run {audit_id} of project {args.register}.")
+    return EXIT_OK

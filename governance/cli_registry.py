@@ -1,0 +1,183 @@
+"""`fairsynth registry`: the governance registry's verbs (see DESIGN.md, "Governance registry").
+
+Acts as $FAIRSYNTH_USER (else the OS user), checked against the registry's grants. VERSION is a
+version id, a file path (its sha256 is computed) or a sha256 / unique prefix of 12+ hex characters.
+Exit codes: 0 done, 1 refused by a rule or policy, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
+from fairsynth.governance.registry.export_dump import export_registry
+from fairsynth.governance.registry.identity import acting_user
+from fairsynth.governance.registry.rules import KINDS, ROLES
+from fairsynth.governance.registry.store import Registry
+
+EXIT_OK, EXIT_REFUSED = 0, 1
+DECISION_VERBS = ("approve", "reject", "flag", "retire", "reopen")
+READ_VERBS = ("status", "history", "show")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The registry's verbs and their flags."""
+    parser.epilog = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    verbs = parser.add_subparsers(dest="verb", required=True, parser_class=type(parser))
+    verbs.add_parser("init", help="create or migrate the registry; the acting user becomes admin")
+    grant = verbs.add_parser("grant", help="give a user a role (admin)")
+    grant.add_argument("user")
+    grant.add_argument("role", choices=ROLES)
+    project = verbs.add_parser("project", help="create a project and its charter (admin)")
+    project.add_argument("name")
+    project.add_argument("--purpose", required=True)
+    project.add_argument("--uses", nargs="+", default=[], help="intended uses")
+    project.add_argument("--audiences", nargs="+", default=[], help="who the data is for")
+    project.add_argument("--policy", type=Path, help="policy TOML copied into the charter")
+    project.add_argument("--review-days", type=int, help="review cadence in days")
+    project.add_argument("--approver-role", choices=("approver", "admin"), default="approver")
+    register = verbs.add_parser("register", help="register a file as a dataset version (analyst)")
+    register.add_argument("file", type=Path)
+    register.add_argument("--project", required=True)
+    register.add_argument("--kind", required=True, choices=KINDS)
+    register.add_argument("--parent", metavar="VERSION", help="the real seed it was made from")
+    for verb in DECISION_VERBS:
+        sub = verbs.add_parser(verb, help=f"{verb} a version (approver)")
+        sub.add_argument("version", metavar="VERSION")
+        sub.add_argument("--reason", required=True)
+        if verb == "retire":
+            sub.add_argument("--replacement", metavar="VERSION", help="the version replacing it")
+    waive = verbs.add_parser("waive", help="waive a failed check of the latest audit (approver)")
+    waive.add_argument("version", metavar="VERSION")
+    waive.add_argument("--check", required=True)
+    waive.add_argument("--reason", required=True)
+    concern = verbs.add_parser("concern", help="file a concern against a version (anyone)")
+    concern.add_argument("version", metavar="VERSION")
+    concern.add_argument("--text", required=True)
+    concern.add_argument("--blocking", action="store_true")
+    status = verbs.add_parser("status", help="a version's state; --require gates a pipeline")
+    status.add_argument("version", metavar="VERSION")
+    status.add_argument("--require", choices=("approved",),
+                        help="exit 1 unless the version (that exact file) is approved")
+    for verb in ("history", "show"):
+        verbs.add_parser(verb, help=f"{verb} of a version").add_argument("version", metavar="VERSION")
+    verbs.add_parser("verify", help="recompute the trail's hash chain (exit 1 when broken)")
+    export = verbs.add_parser("export", help="write every table and the trail as JSON")
+    export.add_argument("--out", required=True, type=Path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open (and migrate) the registry, run one verb as the acting user, return the exit code."""
+    registry = Registry.open()
+    try:
+        if args.verb in READ_VERBS:
+            registry.apply_review_cadence()
+        return VERBS[args.verb](registry, acting_user(), args)
+    except RefusedError as exc:
+        sys.stderr.write(f"fairsynth registry: refused: {exc}\n")
+        return EXIT_REFUSED
+    finally:
+        registry.close()
+
+
+def _say(text: str) -> int:
+    print(f"fairsynth registry: {text}")
+    return EXIT_OK
+
+
+def _init(registry: Registry, user: str, args) -> int:
+    if registry.init(user):
+        return _say(f"registry ready; {user} is its admin.")
+    return _say("registry ready (already initialised; grants unchanged).")
+
+
+def _grant(registry: Registry, user: str, args) -> int:
+    registry.grant(user, args.user, args.role)
+    return _say(f"{args.user} is now {args.role}.")
+
+
+def _project(registry: Registry, user: str, args) -> int:
+    policy = None
+    if args.policy is not None:
+        if not args.policy.is_file():
+            raise InvalidInputError(f"{args.policy}: no such policy file.")
+        policy = args.policy.read_text(encoding="utf-8")
+    registry.create_project(user, args.name, purpose=args.purpose, uses=args.uses,
+                            audiences=args.audiences, policy_toml=policy,
+                            review_days=args.review_days, approver_role=args.approver_role)
+    return _say(f"project {args.name} created.")
+
+
+def _register(registry: Registry, user: str, args) -> int:
+    version_id, created = registry.register(user, args.file, project=args.project, kind=args.kind,
+                                            parent=args.parent)
+    return _say(f"{'registered' if created else 'already registered as'} version {version_id}.")
+
+
+def _decision(registry: Registry, user: str, args) -> int:
+    if args.verb == "retire":
+        registry.retire(user, args.version, args.reason, replacement=args.replacement)
+    else:
+        getattr(registry, args.verb)(user, args.version, args.reason)
+    return _say(f"{args.verb}: done for {args.version}.")
+
+
+def _waive(registry: Registry, user: str, args) -> int:
+    registry.waive(user, args.version, args.check, args.reason)
+    return _say(f"waived {args.check} for {args.version}.")
+
+
+def _concern(registry: Registry, user: str, args) -> int:
+    concern_id = registry.file_concern(user, args.version, args.text, blocking=args.blocking)
+    return _say(f"concern {concern_id} filed.")
+
+
+def _status(registry: Registry, user: str, args) -> int:
+    found = registry.versions_for(args.version)
+    for version in found:
+        print(f"version {version['id']} ({version['kind']}, sha256 {version['sha256'][:12]}): "
+              f"{version['state']}")
+    if args.require is None:
+        if not found:
+            raise UnknownVersionError(f"No registered version matches '{args.version}'.")
+        return EXIT_OK
+    if any(v["state"] == args.require for v in found):
+        return EXIT_OK
+    shown = ", ".join(f"version {v['id']} is {v['state']}" for v in found) or "it is not registered"
+    sys.stderr.write(f"fairsynth registry: refused: {args.version} is not {args.require} "
+                     f"({shown}).\n")
+    return EXIT_REFUSED
+
+
+def _history(registry: Registry, user: str, args) -> int:
+    for event in registry.history(args.version):
+        print(f"{event['id']:>6}  {event['at']}  {event['actor']} ({event['role']})  "
+              f"{event['action']}  {json.dumps(event['payload'], ensure_ascii=False)}")
+    return EXIT_OK
+
+
+def _show(registry: Registry, user: str, args) -> int:
+    print(json.dumps(registry.details(args.version), indent=2, ensure_ascii=False, default=str))
+    return EXIT_OK
+
+
+def _verify(registry: Registry, user: str, args) -> int:
+    report = registry.verify()
+    print(f"fairsynth registry: {report.sentence()}")
+    return EXIT_OK if report.valid else EXIT_REFUSED
+
+
+def _export(registry: Registry, user: str, args) -> int:
+    written = export_registry(registry.engine, args.out)
+    return _say(f"wrote {len(written)} file(s) to {args.out}.")
+
+
+VERBS = {"init": _init, "grant": _grant, "project": _project, "register": _register,
+         **{verb: _decision for verb in DECISION_VERBS}, "waive": _waive, "concern": _concern,
+         "status": _status, "history": _history, "show": _show, "verify": _verify,
+         "export": _export}

@@ -1,0 +1,50 @@
+"""`fairsynth audit ... --register PROJECT`: the charter's policy for the audit, and its run recorded.
+
+Both sides are registered as versions when new (the synthetic one with the real seed as parent),
+then the full report JSON and its headline figures are stored as an audit run, which fires the
+charter's review triggers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.governance.audit import AuditReport
+from fairsynth.governance.export import report_to_dict
+from fairsynth.governance.policy import Policy, parse_policy
+from fairsynth.governance.registry import queries as q
+from fairsynth.governance.registry.identity import acting_user
+from fairsynth.governance.registry.store import Registry
+
+
+def charter_policy(project: str) -> Policy | None:
+    """The policy in the project's charter (None if it has none); refused if there is no project."""
+    registry = Registry.open()
+    try:
+        with registry.engine.connect() as connection:
+            charter = q.project_by_name(connection, project)
+    finally:
+        registry.close()
+    if charter is None:
+        raise InvalidInputError(f"--register {project}: no project of that name in the registry.")
+    if not charter["policy_toml"]:
+        return None
+    return parse_policy(charter["policy_toml"],
+                        source=f"charter of {project} (policy version {charter['policy_version']})")
+
+
+def register_audit_run(report: AuditReport, *, real: Path, synthetic: Path, project: str) -> int:
+    """Register both files (if new) and store the audit run; returns the audit run's id."""
+    user = acting_user()
+    registry = Registry.open()
+    try:
+        real_id, _ = registry.register(user, real, project=project, kind="real")
+        synthetic_id, _ = registry.register(user, synthetic, project=project, kind="synthetic",
+                                            parent=str(real_id))
+        data = report_to_dict(report)
+        return registry.record_audit(user, real_version=real_id, synthetic_version=synthetic_id,
+                                     report=data,
+                                     fairsynth_version=(data.get("lineage") or {}).get("fairsynth_version"))
+    finally:
+        registry.close()

@@ -1,0 +1,120 @@
+"""Open the registry's database (SQLite by default, PostgreSQL by URL) and bring its schema to head.
+
+Every write transaction is serialized: on SQLite each transaction starts with BEGIN IMMEDIATE (the
+write lock is taken before anything is read); on PostgreSQL `lock_for_write` takes a
+transaction-level advisory lock. So a role check, the entity change and the event append all see
+the same chain head, and concurrent writers queue instead of forking the chain.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from fairsynth.foundation.paths import data_dir, resource
+from fairsynth.governance.registry.errors import RegistryUnavailableError
+
+REGISTRY_URL_ENV = "FAIRSYNTH_REGISTRY_URL"
+SQLITE_FILE = "registry.db"
+# Any fixed 64-bit number: the key of the advisory lock every PostgreSQL writer takes.
+POSTGRES_WRITE_LOCK = 0x_FA12_5E7D
+# How long a SQLite writer waits for another's transaction before giving up.
+SQLITE_BUSY_SECONDS = 60
+
+
+def registry_url() -> str:
+    """$FAIRSYNTH_REGISTRY_URL, else a SQLite file in the data folder."""
+    url = os.environ.get(REGISTRY_URL_ENV)
+    if url:
+        return url
+    return f"sqlite:///{(data_dir() / SQLITE_FILE).resolve()}"
+
+
+def shown_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable URL)"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for the registry at `url` (default: registry_url()), with the write-lock set-up."""
+    url = url or registry_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise RegistryUnavailableError(f"{REGISTRY_URL_ENV} is not a database URL: {url!r}.") from exc
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise RegistryUnavailableError(
+        f"The registry runs on SQLite or PostgreSQL, not {parsed.get_backend_name()} ({shown_url(url)}).")
+
+
+def _sqlite_engine(parsed) -> Engine:
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # The driver's own implicit BEGIN is switched off so that ours (IMMEDIATE) is the one used.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def lock_for_write(connection: Connection) -> None:
+    """Serialize this transaction with every other registry writer (until it ends)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_WRITE_LOCK})
+    # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    location = str(resource("governance", "registry", "migrations"))
+    # Config values are %-interpolated; a folder name with % must survive that.
+    config.set_main_option("script_location", location.replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the registry's schema to `revision` (idempotent; concurrent callers queue)."""
+    try:
+        with engine.begin() as connection:
+            lock_for_write(connection)
+            command.upgrade(_alembic_config(connection), revision)
+    except OperationalError as exc:
+        raise RegistryUnavailableError(
+            f"Cannot open the registry at {shown_url(str(engine.url))}: {_first_line(exc)}.") from exc
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None before the first migration)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0].rstrip(".")

@@ -1,0 +1,74 @@
+"""The registry's file store under the data folder: content-addressed copies, hashed and erased safely.
+
+Only files inside the store are ever erased: the path recorded in the database is text anyone
+with database access could change, so erase() resolves it and refuses anything outside the store
+(or a symbolic link) instead of trusting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import data_dir
+from fairsynth.governance.registry.errors import RefusedError
+
+STORE_FOLDER = "store"
+CHUNK = 1 << 20
+
+
+def store_root() -> Path:
+    """The folder registered files are copied into ($FAIRSYNTH_DATA_DIR/store)."""
+    return data_dir() / STORE_FOLDER
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in chunks (files may be larger than memory)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file.")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def store_copy(path: Path, sha256: str) -> Path:
+    """Copy a file into the store under its sha256 (kept if already there); return the copy's path."""
+    root = store_root()
+    target = root / sha256[:2] / f"{sha256}{''.join(path.suffixes[-2:])}"
+    if target.is_file():
+        return target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + f".{os.getpid()}.partial")
+    shutil.copyfile(path, partial)
+    # Another writer may have stored the same bytes meanwhile: replace is atomic and equivalent.
+    os.replace(partial, target)
+    return target.resolve()
+
+
+def erase(uri: str) -> bool:
+    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone."""
+    root = store_root().resolve()
+    path = Path(uri)
+    if path.is_symlink():
+        raise RefusedError(f"The stored file {uri} is a symbolic link, so it is not erased.")
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise RefusedError(f"The file {uri} is outside the registry's store {root}, so it is not erased.")
+    if not resolved.is_file():
+        return False
+    size = resolved.stat().st_size
+    with resolved.open("r+b") as handle:
+        zeros = bytes(min(CHUNK, max(size, 1)))
+        written = 0
+        while written < size:
+            written += handle.write(zeros[: min(CHUNK, size - written)])
+        handle.flush()
+        os.fsync(handle.fileno())
+    resolved.unlink()
+    return True

@@ -1,0 +1,1 @@
+"""Alembic migration scripts of the registry (run by database.migrate, never via an alembic.ini)."""

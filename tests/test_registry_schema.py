@@ -1,0 +1,104 @@
+"""The registry's schema comes from its migrations; the trail refuses edits and verify finds tampering."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from fairsynth.governance.registry.chain import event_hash
+from fairsynth.governance.registry.database import current_revision, make_engine, migrate
+from fairsynth.governance.registry.schema import metadata
+from fairsynth.governance.registry.store import Registry
+
+pytest_plugins = ["conftest_registry"]
+
+TABLES = {"projects", "versions", "audits", "decisions", "concerns", "notes", "grants", "events"}
+
+
+def test_migrations_upgrade_an_empty_database_to_the_schema(registry_url):
+    engine = make_engine(registry_url)
+    assert current_revision(engine) is None
+
+    migrate(engine)
+    migrate(engine)  # opening again is a no-op at head
+
+    assert current_revision(engine) == "0001"
+    assert TABLES <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        # schema.py (what the code reads and writes) says the same as the migration made.
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+    engine.dispose()
+
+
+def test_event_columns_are_those_of_the_design(registry_url):
+    engine = make_engine(registry_url)
+    migrate(engine)
+    columns = [c["name"] for c in inspect(engine).get_columns("events")]
+    assert columns == ["id", "at", "actor", "role", "action", "subject", "payload", "prev_hash", "hash"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE events SET actor = 'mallory' WHERE id = 1",
+                                       "DELETE FROM events WHERE id = 1"])
+def test_the_database_refuses_update_and_delete_on_events(registry, statement):
+    with pytest.raises(DBAPIError, match="append-only"):
+        with registry.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert registry.verify().valid
+
+
+def _bypass_trigger_and_run(registry, registry_url, statement: str) -> None:
+    """What an attacker with the database file or owner rights could do: drop the guard, then edit."""
+    registry.engine.dispose()
+    if registry_url.startswith("sqlite"):
+        raw = sqlite3.connect(registry_url.removeprefix("sqlite:///"))
+        raw.executescript("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
+                          f"{statement};")
+        raw.close()
+        return
+    engine = create_engine(registry_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER events_append_only ON events"))
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def test_verify_names_an_event_whose_payload_was_edited(registry, registry_url):
+    assert registry.verify().valid
+    _bypass_trigger_and_run(registry, registry_url,
+                            "UPDATE events SET payload = '{\"role\":\"viewer\"}' WHERE id = 3")
+
+    report = Registry(make_engine(registry_url)).verify()
+
+    assert not report.valid and report.bad_event == 3
+    assert "event 3" in report.sentence() and "altered" in report.sentence()
+
+
+def test_verify_names_a_deleted_event(registry, registry_url):
+    _bypass_trigger_and_run(registry, registry_url, "DELETE FROM events WHERE id = 4")
+
+    report = Registry(make_engine(registry_url)).verify()
+
+    assert report.bad_event == 4 and "missing" in report.sentence()
+
+
+def test_verify_names_an_event_rehashed_by_the_tamperer(registry, registry_url):
+    # Recomputing the edited event's own hash is not enough: the next event still points at the old one.
+    engine = make_engine(registry_url)
+    with engine.connect() as connection:
+        row = dict(connection.execute(text("SELECT * FROM events WHERE id = 2")).mappings().one())
+    engine.dispose()
+    row["actor"] = "mallory"
+    forged = event_hash(row["prev_hash"], row)
+    _bypass_trigger_and_run(registry, registry_url,
+                            f"UPDATE events SET actor = 'mallory', hash = '{forged}' WHERE id = 2")
+
+    report = Registry(make_engine(registry_url)).verify()
+
+    assert report.bad_event == 3 and "event 2" in report.sentence()
