@@ -8,12 +8,11 @@ import pandas as pd
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import appearance_rank, marginal
 from fairsynth.foundation.codes import attribute_sets, combined_codes, label_codes
+from fairsynth.foundation.constants import FOUR_FIFTHS, Z95
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import Roles, favorable_mask
 
-FOUR_FIFTHS = 0.8
-Z95 = 1.959963984540054
 IMPACT_COLUMNS = [
     "dataset", "attribute", "group", "reference_group", "selection_rate", "reference_rate",
     "ratio", "ci_low", "ci_high", "passes_four_fifths", "n", "undefined_reason",

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.engines import Counter, as_counter
-from fairsynth.foundation.codes import MISSING, attribute_sets, decode, wilson_interval
+from fairsynth.foundation.codes import MISSING, attribute_sets, decode
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.foundation.pair import DatasetPair
 
 GAP_COLUMNS = [

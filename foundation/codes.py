@@ -93,14 +93,3 @@ def numeric_values(values: pd.Series) -> np.ndarray:
         return out
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
-
-def wilson_interval(count: np.ndarray, n: np.ndarray, z: float = 1.959963984540054):
-    """Wilson score interval of a proportion count/n (NaN where n is 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = count / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from fairsynth.foundation.constants import FOUR_FIFTHS
+
 SEVERITIES = ("critical", "high", "medium", "low")
-FOUR_FIFTHS = 0.8
 # A disparate impact change at least this large is worth a note even on the same side of 0.8.
 DI_CHANGE = 0.1
 # Fidelity scores (1 - KS / TV distance) under these bounds are findings of that severity.

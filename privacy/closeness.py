@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.privacy.distance import fit_encoder, nearest, row_hashes
-from fairsynth.privacy.intervals import median_interval, wilson_interval
+from fairsynth.privacy.intervals import median_interval
 from fairsynth.privacy.measures import risk_level
 
 ROW_COLUMNS = ["synthetic_row", "train_row", "dcr_train", "dcr_holdout", "nndr_train",

@@ -8,11 +8,11 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from fairsynth.drift.stats import normalised_score
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.style import BAD_COLOR, GOOD_COLOR, NEUTRAL_COLOR, apply_style
 
 # Scores are clipped here so one extreme column does not wash out the rest of the heatmap.
 SCORE_CAP = 3.0
-FOUR_FIFTHS = 0.8
 PALETTE = qualitative.D3
 # White below the threshold fading to red above it: 1 (the threshold) sits at a third of the scale.
 SCORE_SCALE = [[0.0, "#ffffff"], [1 / SCORE_CAP * 0.999, "#fde0c5"], [1 / SCORE_CAP, "#f4a261"],

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GAP_SCALE,
@@ -14,8 +15,6 @@ from fairsynth.governance.charts.style import (
     apply_style,
 )
 
-FOUR_FIFTHS = 0.8
-UPPER_FOUR_FIFTHS = 1.25
 TRAINED_COLORS = {"real": SIDE_COLORS["real"], "synthetic": SIDE_COLORS["synthetic"]}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     NEUTRAL_COLOR,
@@ -14,7 +15,6 @@ from fairsynth.governance.charts.style import (
 )
 
 AFTER_COLOR = "#2e7d32"
-FOUR_FIFTHS = 0.8
 
 
 def _four_fifths(fig: go.Figure) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GAP_SCALE,
@@ -13,8 +14,6 @@ from fairsynth.governance.charts.style import (
     SYNTHETIC_COLOR,
     apply_style,
 )
-
-FOUR_FIFTHS = 0.8
 
 
 def _label(group: object) -> str:
