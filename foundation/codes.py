@@ -20,6 +20,13 @@ def label(value: object) -> str:
     return str(value)
 
 
+def value_text(value: object) -> str:
+    """`label`, with a missing value (None, NaN, NaT, pd.NA) read as MISSING."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    return label(value)
+
+
 def label_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Integer code per row and the text label of each code; missing values get their own label."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)

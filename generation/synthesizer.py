@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from fairsynth.foundation.codes import value_text
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.roles import favorable_mask
 from fairsynth.generation.dependencies import (
@@ -24,7 +25,7 @@ from fairsynth.generation.dependencies import (
     functional_dependencies,
 )
 from fairsynth.generation.plan import plan_counts
-from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, GenerationSettings, value_label
+from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, GenerationSettings
 
 Progress = Callable[[float], None]
 DEFAULT_SHRINKAGE = 200.0
@@ -138,7 +139,7 @@ class ConditionalSynthesizer:
             self.factors_.append(_cholesky(weight * own + (1 - weight) * pooled))
         table = {}
         for i, k in enumerate(keys):
-            table[k] = [value_label(real[k].iloc[self.encoders_[k].rows[c]]) for c in uniq[:, i]]
+            table[k] = [value_text(real[k].iloc[self.encoders_[k].rows[c]]) for c in uniq[:, i]]
         self.strata_ = pd.DataFrame(table)
         self.strata_codes_ = uniq if keys else np.zeros((len(uniq), 0), int)
         self.strata_["n"] = sizes

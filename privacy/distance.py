@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MISSING = "(missing)"
+from fairsynth.foundation.codes import MISSING
+
 OTHER = "(other)"
 # Rarer categories share one "(other)" slot: bounds the encoded width on id-like text columns.
 MAX_CATEGORIES = 100
