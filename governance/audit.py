@@ -12,12 +12,12 @@ import pandas as pd
 from fairsynth.foundation.errors import FairSynthError, InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import Roles
+from fairsynth.foundation.windows import FREQS
 from fairsynth.governance.findings import Finding, draft_findings
 from fairsynth.governance.lineage import build_lineage, input_record
 from fairsynth.governance.notes import MitigationNote, utc_now
 from fairsynth.governance.policy import Policy, PolicyResult, PolicyTables, evaluate_policy
 
-FREQS = ("D", "W", "M", "Q", "Y")
 DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")
 PARTS = ("subgroup_gaps", "disparate_impact", "group_metrics", "fidelity", "drift", "utility",
          "privacy", "privacy_attacks")

@@ -23,7 +23,8 @@ from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.governance.audit import DRIFT_REFERENCES, FREQS, AuditOptions, run_audit
+from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
+from fairsynth.governance.audit import DRIFT_REFERENCES, AuditOptions, run_audit
 from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.policy import load_policy
 
@@ -58,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--favorable", help="favourable target value (guessed when left out)")
     parser.add_argument("--prediction", help="model prediction column (enables error-rate metrics)")
     parser.add_argument("--time", help="time column (enables drift over time)")
-    parser.add_argument("--freq", default="M", choices=FREQS, help="drift window frequency (default M)")
+    parser.add_argument("--freq", default=DEFAULT_FREQ, choices=FREQS,
+                        help=f"drift window frequency (default {DEFAULT_FREQ})")
     parser.add_argument("--drift-reference", default="first", choices=DRIFT_REFERENCES,
                         help="drift reference: first window, a chosen window "
                              "(--drift-reference-window), previous window or synthetic data")
