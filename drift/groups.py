@@ -12,7 +12,7 @@ from fairsynth.fairness.impact import disparate_impact_frame, impact_from_counts
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
-from fairsynth.foundation.windows import Freq, iso_start, window_label
+from fairsynth.foundation.windows import DEFAULT_FREQ, Freq, iso_start, window_label
 
 SHARE_COLUMNS = ["window", "attribute", "group", "share", "count", "synthetic_share"]
 # A group whose synthetic share is within this many percentage points of a window "matches" it.
@@ -22,7 +22,7 @@ MATCH_PP = 1.0
 def subgroups_over_time(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
 ) -> pd.DataFrame:
@@ -61,7 +61,7 @@ def subgroups_over_time(
 def impact_over_time(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
     reference: dict[str, str] | None = None,
@@ -128,7 +128,7 @@ def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
 def staleness_summary(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
 ) -> list[str]:

@@ -14,8 +14,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from fairsynth.foundation.codes import attribute_sets, combined_codes, is_numeric, label_codes
+from fairsynth.foundation.codes import attribute_sets, combined_codes, label_codes
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import NUMERIC, NUMERIC_MIN_DISTINCT, column_kind
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import favorable_mask
 
@@ -76,7 +77,7 @@ def tstr(
     cols = [c for c in pair.analysis_columns if c not in skip]
     if not cols:
         raise InvalidInputError("No feature column is left besides the target and the prediction.")
-    numeric = [c for c in cols if is_numeric(pair.real[c])]
+    numeric = [c for c in cols if column_kind(pair.real[c], min_distinct=NUMERIC_MIN_DISTINCT) == NUMERIC]
     categorical = [c for c in cols if c not in numeric]
     real = pair.real[pair.real[roles.target].notna()]
     synth = pair.synthetic[pair.synthetic[roles.target].notna()]

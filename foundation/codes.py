@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 
 MISSING = "(missing)"
-# Numeric columns with more distinct values than this are compared as distributions (KS).
-NUMERIC_MIN_DISTINCT = 5
 
 
 def label(value: object) -> str:
@@ -81,15 +79,6 @@ def decode(code: int, sizes: Sequence[int]) -> list[int]:
         parts.append(code % size)
         code //= size
     return parts[::-1]
-
-
-def is_numeric(values: pd.Series) -> bool:
-    """Numeric kind: numeric (not boolean) dtype with more than five distinct values."""
-    if pd.api.types.is_bool_dtype(values):
-        return False
-    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
-        return False
-    return values.nunique(dropna=True) > NUMERIC_MIN_DISTINCT
 
 
 def numeric_values(values: pd.Series) -> np.ndarray:

@@ -17,6 +17,7 @@ from scipy.special import ndtr, ndtri
 
 from fairsynth.foundation.codes import value_text
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import is_ordered
 from fairsynth.foundation.roles import favorable_mask
 from fairsynth.generation.dependencies import (
     dependency_map,
@@ -238,8 +239,8 @@ def _encode(values: pd.Series, fav: np.ndarray | None) -> tuple[np.ndarray, _Col
 
 
 def _is_categorical(values: pd.Series) -> bool:
-    return not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
-                or pd.api.types.is_bool_dtype(values))
+    # Numbers, dates and booleans keep their natural order; only unordered categories are re-ranked.
+    return not (is_ordered(values) or pd.api.types.is_bool_dtype(values))
 
 
 def _correlation(scores: np.ndarray) -> np.ndarray:
