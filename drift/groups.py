@@ -8,7 +8,7 @@ import pandas as pd
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import marginal
-from fairsynth.fairness.impact import disparate_impact_frame, impact_from_counts
+from fairsynth.fairness.impact import check_impact_roles, impact_from_counts
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
@@ -78,12 +78,10 @@ def impact_over_time(
     roles = pair.roles
     counter = as_counter(pair)
     win = counter.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
-    if not roles.target or roles.favorable is None or not roles.protected:
-        # The same refusal as a frame audit gives.
-        disparate_impact_frame(pd.DataFrame(), roles)
+    check_impact_roles(roles)
     cells = counter.cells()
     overall = impact_from_counts(cells, cells.counts["real"], cells.first["real"], dataset="real",
-                                 reference=reference or {}, intersections=False, strict=True)
+                                 reference=reference or {}, max_order=1, strict=True)
     fixed = _steady_references(overall, min_rows * max(len(win.starts), 1))
     fixed.update(reference or {})
     parts = []
@@ -115,7 +113,7 @@ def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
     # One attribute at a time, so a reference group absent from this block only affects its attribute.
     parts = []
     for attribute in cells.attributes:
-        options = {"dataset": dataset, "intersections": False, "strict": True, "attributes": (attribute,)}
+        options = {"dataset": dataset, "max_order": 1, "strict": True, "attributes": (attribute,)}
         try:
             part = impact_from_counts(cells, counts, first, reference=fixed, **options)
         except InvalidInputError:

@@ -38,8 +38,6 @@ def group_counts(pair: DatasetPair | Counter, *, max_order: int = 3) -> list[Gro
         raise InvalidInputError(
             "No protected attribute is set; mark at least one column as protected on the Data page."
         )
-    if max_order < 1:
-        raise InvalidInputError(f"max_order must be at least 1 (got {max_order}).")
     cells = as_counter(pair).cells()
     out = []
     for attrs in attribute_sets(protected, max_order):

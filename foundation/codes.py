@@ -8,6 +8,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from fairsynth.foundation.errors import InvalidInputError
+
 MISSING = "(missing)"
 
 
@@ -57,7 +59,13 @@ def _sort_key(text: str) -> tuple:
 
 
 def attribute_sets(protected: Sequence[str], max_order: int) -> list[tuple[str, ...]]:
-    """Every single attribute, then every pair, ... up to `max_order` attributes, in role order."""
+    """Every single attribute, then every pair, ... up to `max_order` attributes, in role order.
+
+    The one meaning of `max_order` for every part of an audit: 1 is attributes alone, 2 adds
+    pairs, 3 adds three-way intersections.
+    """
+    if max_order < 1:
+        raise InvalidInputError(f"max_order must be at least 1 (got {max_order}).")
     out: list[tuple[str, ...]] = []
     for order in range(1, min(max_order, len(protected)) + 1):
         out += list(combinations(protected, order))

@@ -281,11 +281,11 @@ def _compute(part: str, pair: DatasetPair, options: AuditOptions) -> dict[str, A
         return {part: subgroup_gaps(pair, min_count=options.min_count, max_order=options.max_order)}
     if part == "disparate_impact":
         from fairsynth.fairness.impact import change_from_impact, disparate_impact
-        impact = disparate_impact(pair, reference=reference, intersections=options.max_order > 1)
+        impact = disparate_impact(pair, reference=reference, max_order=options.max_order)
         return {part: impact, "impact_change": change_from_impact(impact)}
     if part == "group_metrics":
         from fairsynth.fairness.impact import group_metrics
-        return {part: group_metrics(pair, intersections=options.max_order > 1)}
+        return {part: group_metrics(pair, max_order=options.max_order)}
     if part == "fidelity":
         from fairsynth.fairness.fidelity import column_fidelity
         return {part: column_fidelity(pair, by_group=True)}

@@ -208,7 +208,7 @@ def _check_against_data(pair, args: argparse.Namespace) -> None:
 def _check_references(pair, references, *, max_order: int) -> None:
     # The attribute names and groups disparate impact reads (fairness.impact), real side.
     protected = tuple(pair.roles.protected)
-    sets = {"&".join(attrs): attrs for attrs in attribute_sets(protected, 3 if max_order > 1 else 1)}
+    sets = {"&".join(attrs): attrs for attrs in attribute_sets(protected, max_order)}
     cells = as_counter(pair).cells()
     for attribute, group in references:
         attrs = sets.get(attribute)

@@ -22,7 +22,8 @@ st.title("Fairness")
 st.caption(f"Selection rate of **{roles.target} = {roles.favorable}** per protected group, and its "
            "ratio to a reference group (disparate impact), in the real and the synthetic data.")
 
-intersections = st.toggle("Include intersections (e.g. race & sex)", value=True, key="fair_inter")
+max_order = st.selectbox("Largest intersection (attributes per group)", [1, 2, 3], index=2,
+                         key="fair_max_order", help="1: each attribute alone; 2: adds pairs such as race & sex.")
 reference: dict[str, str] = {}
 try:
     # From the pair's cached counts: no pass over the rows on a rerun.
@@ -40,7 +41,7 @@ with st.expander("Reference groups (default: the real data's highest-rate group)
 try:
     with st.spinner("Counting selection rates per group..."):
         impact = cached_call(disparate_impact, pair, reference=reference or None,
-                             intersections=intersections)
+                             max_order=max_order)
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
@@ -80,8 +81,8 @@ if roles.prediction:
     st.subheader(f"Prediction '{roles.prediction}' by group")
     try:
         with st.spinner("Counting prediction outcomes per group..."):
-            metrics = cached_call(group_metrics, pair, intersections=intersections)
-            parity = cached_call(error_rate_parity, pair, intersections=intersections)
+            metrics = cached_call(group_metrics, pair, max_order=max_order)
+            parity = cached_call(error_rate_parity, pair, max_order=max_order)
     except FairSynthError as exc:
         st.error(str(exc))
     else:
