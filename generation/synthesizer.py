@@ -68,7 +68,7 @@ class ConditionalSynthesizer:
         rng = np.random.default_rng([self.random_state, 1])
         self.real_ = real
         self.columns_ = list(real.columns)
-        fav = self._favourable(real)
+        fav = self._favorable(real)
         codes, self.encoders_ = {}, {}
         for col in self.columns_:
             codes[col], self.encoders_[col] = _encode(real[col], fav)
@@ -99,7 +99,7 @@ class ConditionalSynthesizer:
         if self.shrinkage < 0:
             raise InvalidInputError("shrinkage must be >= 0.")
 
-    def _favourable(self, real: pd.DataFrame) -> np.ndarray | None:
+    def _favorable(self, real: pd.DataFrame) -> np.ndarray | None:
         if not self.target:
             return None
         if self.favorable is None:
