@@ -48,7 +48,8 @@ def _reference(text: str) -> tuple[str, str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The audit's flags (see DESIGN.md, "CLI and exit codes")."""
+    """The audit's flags; exit codes as the README's "Command line" says: 0 passed, 1 a policy
+    check failed, 2 bad input."""
     parser.epilog = __doc__
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--real", required=True, type=Path, help="real table (CSV or Parquet)")
