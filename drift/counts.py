@@ -9,9 +9,6 @@ import pandas as pd
 
 from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC, Kind, column_kind
 
-# Above this many cells, windows are counted one by one instead of in a single bincount.
-_ONE_PASS_CELLS = 20_000_000
-
 
 @dataclass(frozen=True, eq=False)
 class EncodedColumn:
@@ -58,23 +55,6 @@ def encode_pair(reference: pd.Series, current: pd.Series) -> tuple[EncodedColumn
     both = pd.concat([reference, current], ignore_index=True)
     both.name = reference.name
     return encode_column(both, kind=kind), len(reference)
-
-
-def block_counts(column: EncodedColumn, block_ids: np.ndarray, n_blocks: int) -> np.ndarray:
-    """Counts per block (rows = blocks, columns = support values); rows with block -1 are left out."""
-    width = len(column.support) + 1
-    keep = block_ids >= 0
-    if n_blocks * width <= _ONE_PASS_CELLS:
-        flat = block_ids[keep] * width + column.codes[keep] + 1
-        table = np.bincount(flat, minlength=n_blocks * width).reshape(n_blocks, width)
-        return table[:, 1:]
-    out = np.zeros((n_blocks, width - 1), dtype=np.int64)
-    order = np.argsort(block_ids, kind="stable")
-    bounds = np.searchsorted(block_ids[order], np.arange(n_blocks + 1))
-    for b in range(n_blocks):
-        rows = order[bounds[b]:bounds[b + 1]]
-        out[b] = np.bincount(column.codes[rows] + 1, minlength=width)[1:]
-    return out
 
 
 def _as_text_if_mixed(values: pd.Series) -> pd.Series:

@@ -16,7 +16,6 @@ ROW_COLUMNS = ["synthetic_row", "train_row", "dcr_train", "dcr_holdout", "nndr_t
                "closer_to_train", "exact_train", "exact_holdout"]
 REFERENCE_COLUMNS = ["holdout_row", "dcr_train", "nndr_train"]
 MEASURE_COLUMNS = ["measure", "value", "ci_low", "ci_high", "reference", "risk_level", "n"]
-CLOSENESS_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median")
 
 
 @dataclass(frozen=True, eq=False)
