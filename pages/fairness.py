@@ -11,6 +11,7 @@ from fairsynth.fairness.impact import (
 )
 from fairsynth.fairness.subgroups import group_labels
 from fairsynth.fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
+from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.charts.fairness import impact_forest, tstr_bars
 from fairsynth.ui.cache import cached_call
@@ -66,7 +67,8 @@ for attribute in roles.protected:
 
 st.plotly_chart(impact_forest(impact, title="Disparate impact ratio, real vs synthetic"))
 st.caption("Each point is a group's selection rate divided by its reference group's, with a 95% "
-           "interval (Katz log method); dashed lines mark the four-fifths band 0.8 to 1.25.")
+           f"interval (Katz log method); dashed lines mark the four-fifths band {FOUR_FIFTHS} to "
+           f"{UPPER_FOUR_FIFTHS}.")
 
 for reason in impact["undefined_reason"].dropna().unique():
     st.info(f"Undefined ratios: {reason}.")
