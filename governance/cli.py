@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import subprocess
+import os
 import sys
 
 from fairsynth.foundation.errors import FairSynthError
@@ -25,27 +25,37 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, subcommands included."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s module is imported to fill in its options (None: every one).
+
+    Importing a subcommand pulls in the whole audit stack (pandas, scipy, ...: seconds), so
+    `fairsynth --help` and a usage error name the subcommands without importing any of them.
+    """
     parser = _Parser(prog="fairsynth", description=__doc__)
     subs = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (module, help_text) in SUBCOMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(sub)
+        if command in (None, name):
+            importlib.import_module(module).add_arguments(sub)
     app = subs.add_parser("app", help="Start the dashboard.")
     app.add_argument("--port", type=int, default=8501)
     return parser
 
 
 def run_app(port: int) -> int:
-    """Start the Streamlit dashboard on localhost."""
-    # A process of its own, so the audit commands never import Streamlit (the UI layer is above).
-    return subprocess.call([sys.executable, "-m", "fairsynth.ui.launch", "--port", str(port)])
+    """Start the Streamlit dashboard on localhost (this process becomes the server)."""
+    # exec, not a child: a signal sent to `fairsynth app` (Ctrl+C, a supervisor's SIGTERM) reaches
+    # the server itself and leaves no orphan; and the CLI layer never imports Streamlit.
+    os.execv(sys.executable, [sys.executable, "-m", "fairsynth.ui.launch", "--port", str(port)])
+    return 0  # not reached
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The subcommand is the first word that is not an option (the top level has only --help).
+    command = next((a for a in argv if not a.startswith("-")), "")
+    args = build_parser(command).parse_args(argv)
     if args.command == "app":
         return run_app(args.port)
     try:

@@ -23,9 +23,11 @@ from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
-from fairsynth.governance.audit import DRIFT_REFERENCES, AuditOptions, run_audit
+from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
+from fairsynth.generation.settings import GenerationSettings
+from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
+from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
 from fairsynth.governance.policy import load_policy
 
 EXIT_OK, EXIT_POLICY_FAILED = 0, 1
@@ -106,8 +108,6 @@ def _check_outputs(outs: list[str]) -> None:
 def _settings(path: Path | None):
     if path is None:
         return None
-    from fairsynth.generation.settings import GenerationSettings
-
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such generation settings file.")
     return GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
@@ -235,8 +235,6 @@ def _check_window_start(pair, text: str, *, freq: str, min_rows: int) -> None:
     starts = list(as_counter(pair).windows(freq=freq, n_windows=None, min_rows=min_rows)
                   .table["window"])
     if when not in starts:
-        from fairsynth.foundation.windows import iso_start
-
         shown = _listed([iso_start(s) for s in starts], 12)
         raise InvalidInputError(
             f"--drift-reference-window {text} is not the start of a window with rows "

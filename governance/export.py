@@ -21,12 +21,11 @@ import pandas as pd
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.paths import resource
 from fairsynth.governance.audit import AuditReport
+from fairsynth.governance.export_markdown import to_markdown
+from fairsynth.governance.tables import TABLES
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = resource("governance", "report_schema.json")
-# Tables written as CSV (name -> report attribute), in this order.
-CSV_TABLES = ("subgroup_gaps", "disparate_impact", "impact_change", "group_metrics", "fidelity",
-              "drift", "dataset_drift", "utility", "privacy")
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,13 +65,8 @@ def report_to_dict(report: AuditReport) -> dict:
         "created_at": report.created_at,
         "inputs": plain(report.inputs),
         "roles": report.roles.to_dict(),
-        "subgroup_gaps": records(report.subgroup_gaps),
-        "fidelity": records(report.fidelity),
-        "disparate_impact": records(report.disparate_impact),
-        "group_metrics": records(report.group_metrics),
-        "drift": records(report.drift),
-        # Beyond the DESIGN.md key list (schema_version stays 1: the key is optional there).
-        "privacy": records(report.privacy),
+        # Every declared table, in declaration order ([] for a part that did not run).
+        **{key: records(report.tables.get(key)) for key in TABLES},
         "findings": [plain(f.to_dict()) for f in report.findings],
         "notes": [n.to_dict() for n in report.notes],
         "lineage": plain(report.lineage),
@@ -111,7 +105,7 @@ def safe_csv(frame: pd.DataFrame) -> str:
 
 def csv_tables(report: AuditReport) -> dict[str, str]:
     """File name -> CSV text for every table the audit produced, plus findings, notes and policy."""
-    tables = {name: getattr(report, name) for name in CSV_TABLES}
+    tables = {key: report.tables.get(key) for key in TABLES}
     tables["findings"] = pd.DataFrame([f.to_dict() for f in report.findings],
                                       columns=["code", "severity", "kind", "sentence", "subject",
                                                "magnitude"])
@@ -137,11 +131,11 @@ def to_csv_zip(report: AuditReport) -> bytes:
 
 
 def _markdown(report: AuditReport) -> bytes:
-    from fairsynth.governance.export_markdown import to_markdown
     return to_markdown(report).encode()
 
 
 def _html(report: AuditReport) -> bytes:
+    # plotly (the HTML summary's charts) costs about half a second to import; only this export needs it.
     from fairsynth.governance.export_html import to_html
     return to_html(report).encode()
 

@@ -19,8 +19,8 @@ from fairsynth.governance.export_privacy import (
     overall_rows,
     privacy_intro,
 )
+from fairsynth.governance.tables import TABLES
 
-TOP_ROWS = 20
 PRIVACY_CAPTIONS = {
     "exact_copy_rate": "Share of each protected group's sampled synthetic rows that copy a real "
                        "training row exactly, with 95% intervals; diamonds mark the same share "
@@ -145,29 +145,13 @@ def _chart_blocks(figures: list[tuple[str, str, go.Figure]], nonce: str) -> str:
 
 
 def _tables(report: AuditReport) -> str:
+    """Every declared table's summary (governance.tables); privacy has a section of its own."""
     out = []
-    gaps = report.subgroup_gaps
-    if gaps is not None and not gaps.empty:
-        top = gaps.reindex(gaps["gap"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
-        out.append(f"<h3>Largest subgroup share gaps (top {len(top)} of {len(gaps)})</h3>" + table(
-            [(r.group, f"{r.real_count:,}", f"{r.synthetic_count:,}", f"{100 * r.real_share:.2f}%",
-              f"{100 * r.synthetic_share:.2f}%", f"{100 * r.gap:+.2f}",
-              f"{100 * r.ci_low:+.2f} to {100 * r.ci_high:+.2f}", r.missing_side or "")
-             for r in top.itertuples(index=False)],
-            ["group", "real rows", "synthetic rows", "real share", "synthetic share", "gap (pp)",
-             "95% CI (pp)", "missing on"]))
-    change = report.impact_change
-    if change is not None and not change.empty:
-        top = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
-        out.append("<h3>Disparate impact, real vs synthetic (largest changes)</h3>" + table(
-            [(r.attribute, r.group, fmt(r.real_ratio), fmt(r.synthetic_ratio), fmt(r.change))
-             for r in top.itertuples(index=False)],
-            ["attribute", "group", "real ratio", "synthetic ratio", "change"]))
-    if report.utility is not None and not report.utility.empty:
-        overall = report.utility[report.utility["attribute"] == "(all)"]
-        out.append("<h3>Train on synthetic, test on real</h3>" + table(
-            [(r.model, r.trained_on, r.metric, fmt(r.value)) for r in overall.itertuples(index=False)],
-            ["model", "trained on", "metric", "value"]))
+    for spec in TABLES.values():
+        frame = report.tables.get(spec.key)
+        if spec.generic_summary and frame is not None and not frame.empty:
+            heading, header, rows = spec.summary(frame)
+            out.append(f"<h3>{esc(heading)}</h3>" + table(rows, header))
     return "\n".join(out)
 
 

@@ -15,8 +15,8 @@ from fairsynth.governance.export_privacy import (
     overall_rows,
     privacy_intro,
 )
+from fairsynth.governance.tables import TABLES
 
-TOP_ROWS = 20
 # Markdown syntax characters escaped in user text (after html.escape, since renderers allow raw HTML).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
@@ -114,36 +114,13 @@ def to_markdown(report: AuditReport) -> str:
 
 
 def _tables(report: AuditReport) -> list[str]:
+    """Every declared table's summary (governance.tables), then the privacy section."""
     out = []
-    gaps = report.subgroup_gaps
-    if gaps is not None and not gaps.empty:
-        top = gaps.reindex(gaps["gap"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
-        out += [f"## Largest subgroup share gaps (top {len(top)} of {len(gaps)})", md_table(
-            [(r.group, f"{r.real_count:,}", f"{r.synthetic_count:,}", f"{100 * r.real_share:.2f}%",
-              f"{100 * r.synthetic_share:.2f}%", f"{100 * r.gap:+.2f}",
-              f"{100 * r.ci_low:+.2f} to {100 * r.ci_high:+.2f}", fmt(bool(r.small)))
-             for r in top.itertuples(index=False)],
-            ["group", "real rows", "synthetic rows", "real share", "synthetic share", "gap (pp)",
-             "95% CI (pp)", "small"])]
-    change = report.impact_change
-    if change is not None and not change.empty:
-        top = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(TOP_ROWS)
-        out += [f"## Disparate impact, real vs synthetic (top {len(top)} changes)", md_table(
-            [(r.attribute, r.group, fmt(r.real_ratio), fmt(r.synthetic_ratio), fmt(r.change))
-             for r in top.itertuples(index=False)],
-            ["attribute", "group", "real ratio", "synthetic ratio", "change"])]
-    fid = report.fidelity
-    if fid is not None and not fid.empty:
-        overall = fid[fid["attribute"].isna()].sort_values("score")
-        out += ["## Column fidelity", md_table(
-            [(r.column, r.metric, fmt(r.distance), fmt(r.score)) for r in overall.itertuples(index=False)],
-            ["column", "metric", "distance", "score"])]
-    dd = report.dataset_drift
-    if dd is not None and not dd.empty:
-        out += ["## Drift over time", md_table(
-            [(r.window, r.n_drifted, r.n_columns, f"{100 * r.drifted_share:.0f}%", fmt(bool(r.dataset_drift)))
-             for r in dd.itertuples(index=False)],
-            ["window", "drifted columns", "columns", "share", "dataset drift"])]
+    for spec in TABLES.values():
+        frame = report.tables.get(spec.key)
+        if spec.generic_summary and frame is not None and not frame.empty:
+            heading, header, rows = spec.summary(frame)
+            out += [f"## {heading}", md_table(rows, header)]
     out += privacy_section(report)
     return out
 

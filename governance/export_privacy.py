@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from fairsynth.governance.audit import AuditReport
+from fairsynth.privacy.measures import MEASURES, base_measure
 
 OVERALL_HEADER = ["measure", "value", "95% CI", "reference", "risk", "n"]
 # Measures shown per group in the summary table (the rest are in the JSON and CSV exports).
@@ -28,8 +29,6 @@ def _interval(row: pd.Series) -> str:
 
 def measure_label(measure: str) -> str:
     """The registry label of a measure row ("inference_risk:race" -> "Attribute-inference risk (race)")."""
-    from fairsynth.privacy.measures import MEASURES, base_measure
-
     spec = MEASURES.get(base_measure(measure))
     label = spec.label if spec else measure
     return f"{label} ({measure.split(':', 1)[1]})" if ":" in measure else label

@@ -16,19 +16,22 @@ from fairsynth.foundation.errors import InvalidInputError
 
 @dataclass(frozen=True)
 class PolicyTables:
-    """The audit tables a policy reads; None marks a part that did not run, with the reason."""
+    """The audit tables a policy reads by key; None marks a part that did not run, with the reason.
 
-    subgroup_gaps: pd.DataFrame | None = None
-    disparate_impact: pd.DataFrame | None = None
-    impact_change: pd.DataFrame | None = None
-    fidelity: pd.DataFrame | None = None
-    dataset_drift: pd.DataFrame | None = None
-    # Privacy records (privacy.report.GROUP_COLUMNS): distance-based rows, and anonymeter rows.
-    privacy: pd.DataFrame | None = None
-    privacy_attacks: pd.DataFrame | None = None
+    The keys are governance.tables.TABLES plus `privacy_attacks` (the anonymeter rows of the
+    privacy table, checked apart from the distance rows); each reads as an attribute.
+    """
+
+    tables: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
     min_count: int = 30
     # part name -> why it is missing ("skipped: no time column", "error: ...").
     missing: Mapping[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame | None:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(f"the audit has no table {name!r}")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 
 import fairsynth.privacy.report
-from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.samples import ADULT_ROLES, COMPAS_ROLES, SAMPLE_DIR
-from fairsynth.governance.audit import PRIVACY_SAMPLE_SIZE, AuditOptions, run_audit
+from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import load_schema, report_to_dict, to_json
 from fairsynth.governance.export_html import to_html
 from fairsynth.governance.export_markdown import to_markdown
+from fairsynth.governance.options import PRIVACY_SAMPLE_SIZE, AuditOptions
 from fairsynth.governance.policy import THRESHOLDS, parse_policy
 from fairsynth.privacy.distance import row_hashes
 from fairsynth.privacy.holdout import split_holdout
@@ -204,7 +205,7 @@ def test_markdown_and_html_carry_the_privacy_section(copied):
 
 def test_an_engine_error_fails_the_privacy_checks_and_the_rest_still_runs(faithful_pair, monkeypatch):
     def broken(pair, **options):
-        raise ValueError("simulated privacy failure")
+        raise IncomputableMetricError("simulated privacy failure")
 
     monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", broken)
     report = run_audit(faithful_pair, options=FAST, policy=PRIVACY_POLICY)

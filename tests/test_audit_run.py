@@ -13,7 +13,7 @@ from fairlearn.metrics import demographic_parity_ratio
 from test_audit_pairs import adult_self_pair, adult_skewed_pair, compas_pair
 
 import fairsynth.fairness.fidelity
-from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
@@ -121,7 +121,7 @@ def test_parts_without_their_role_are_skipped_with_a_reason(compas_real):
 
 def test_an_engine_error_is_recorded_and_the_rest_still_runs(adult_real, monkeypatch):
     def broken(pair, **options):
-        raise ValueError("simulated failure")
+        raise IncomputableMetricError("simulated failure")
 
     monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", broken)
     report = run_audit(adult_skewed_pair(adult_real),

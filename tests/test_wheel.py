@@ -142,6 +142,11 @@ def test_app_from_any_folder_serves_a_page(venv, elsewhere, page: Page):
         expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
         expect(page.get_by_test_id("stSidebar")).to_contain_text("Protected: race, sex")
         expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+        # Stopping `fairsynth app` stops the server itself: nothing is left listening.
+        proc.terminate()
+        proc.wait(timeout=30)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
     finally:
         proc.terminate()
         try:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fairsynth.foundation.constants import FOUR_FIFTHS
+from fairsynth.governance.charts.privacy import group_risk_figure
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GAP_SCALE,
@@ -14,6 +15,7 @@ from fairsynth.governance.charts.style import (
     SYNTHETIC_COLOR,
     apply_style,
 )
+from fairsynth.privacy.measures import MEASURES
 
 
 def _label(group: object) -> str:
@@ -116,9 +118,6 @@ PRIVACY_CHART_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "k_sha
 
 def privacy_figure(privacy: pd.DataFrame, measure: str) -> go.Figure:
     """One privacy measure per protected group (the Privacy page's chart), titled for the export."""
-    from fairsynth.governance.charts.privacy import group_risk_figure
-    from fairsynth.privacy.measures import MEASURES
-
     by_group = privacy[privacy["attribute"].notna()]
     return group_risk_figure(by_group, measure,
                              title=f"{MEASURES[measure].label} per protected group")

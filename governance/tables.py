@@ -1,0 +1,142 @@
+"""Every table an audit can produce, declared once: its key, title, fixed columns and summary view.
+
+The JSON report, its schema test, the CSV export, the Markdown and HTML summaries and the policy
+all read `TABLES`; a part (governance.parts) names the tables it writes. Adding a table is one
+entry here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from fairsynth.drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
+from fairsynth.fairness.fidelity import FIDELITY_COLUMNS
+from fairsynth.fairness.impact import CHANGE_COLUMNS, IMPACT_COLUMNS, METRIC_COLUMNS
+from fairsynth.fairness.subgroups import GAP_COLUMNS
+from fairsynth.fairness.utility import TSTR_COLUMNS
+from fairsynth.privacy.report import GROUP_COLUMNS as PRIVACY_COLUMNS
+
+# Rows a summary shows per table; every row is in the JSON and CSV exports.
+TOP_ROWS = 20
+
+
+def number(value: object, digits: int = 3) -> str:
+    """A number to a few significant digits; missing as a dash, booleans as yes/no."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def percent(value: object) -> str:
+    """A share as a percentage with two decimals."""
+    return "-" if _missing(value) else f"{100 * float(value):.2f}%"
+
+
+def points(value: object) -> str:
+    """A difference of shares in signed percentage points."""
+    return "-" if _missing(value) else f"{100 * float(value):+.2f}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One column of a summary table: the table column, its heading and how a cell is written."""
+
+    column: str
+    heading: str
+    write: Callable[[object], str] = number
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A tidy table of the audit: JSON key (also the AuditReport attribute and CSV file name)."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    # What the Markdown and HTML summaries show: these columns, rows ranked by |rank_by|.
+    shown: tuple[Shown, ...] = ()
+    rank_by: str | None = None
+    # Rows the summary keeps (e.g. the overall rows of a per-group table); None keeps all.
+    keep: Callable[[pd.DataFrame], pd.Series] | None = None
+    # False: the summaries give the table a section of its own (privacy), not the generic view.
+    generic_summary: bool = True
+
+    def summary(self, frame: pd.DataFrame) -> tuple[str, list[str], list[list[str]]]:
+        """(heading, column headings, rows of text) of the table's summary; cells not yet escaped."""
+        rows = frame if self.keep is None else frame[self.keep(frame)]
+        if self.rank_by is not None:
+            order = rows[self.rank_by].abs().sort_values(ascending=False, na_position="last").index
+            rows = rows.reindex(order)
+        top = rows.head(TOP_ROWS)
+        shown = self.shown or tuple(Shown(c, c.replace("_", " ")) for c in self.columns)
+        heading = self.title if len(top) == len(frame) else (
+            f"{self.title} (top {len(top)} of {len(frame)} rows)")
+        body = [[s.write(v) for s, v in zip(shown, values, strict=True)]
+                for values in top[[s.column for s in shown]].itertuples(index=False, name=None)]
+        return heading, [s.heading for s in shown], body
+
+
+def _overall(frame: pd.DataFrame) -> pd.Series:
+    return frame["attribute"].isna()
+
+
+def _all_groups(frame: pd.DataFrame) -> pd.Series:
+    return frame["attribute"] == "(all)"
+
+
+def _drifted(frame: pd.DataFrame) -> pd.Series:
+    return frame["drift_detected"].fillna(False).astype(bool)
+
+
+TABLES: dict[str, TableSpec] = {spec.key: spec for spec in (
+    TableSpec("subgroup_gaps", "Subgroup share gaps, synthetic minus real", tuple(GAP_COLUMNS), (
+        Shown("group", "group"), Shown("real_count", "real rows"),
+        Shown("synthetic_count", "synthetic rows"), Shown("real_share", "real share", percent),
+        Shown("synthetic_share", "synthetic share", percent), Shown("gap", "gap (pp)", points),
+        Shown("ci_low", "95% CI low (pp)", points), Shown("ci_high", "95% CI high (pp)", points),
+        Shown("small", "small"), Shown("missing_side", "missing on")), rank_by="gap"),
+    TableSpec("fidelity", "Column fidelity (overall)", tuple(FIDELITY_COLUMNS), (
+        Shown("column", "column"), Shown("kind", "kind"), Shown("metric", "metric"),
+        Shown("distance", "distance"), Shown("score", "score")), keep=_overall),
+    TableSpec("disparate_impact", "Disparate impact per group", tuple(IMPACT_COLUMNS), (
+        Shown("dataset", "data"), Shown("attribute", "attribute"), Shown("group", "group"),
+        Shown("reference_group", "reference"), Shown("selection_rate", "selection rate"),
+        Shown("ratio", "ratio"), Shown("ci_low", "95% CI low"), Shown("ci_high", "95% CI high"),
+        Shown("passes_four_fifths", "passes 0.8"), Shown("n", "rows"))),
+    TableSpec("impact_change", "Disparate impact, real vs synthetic (largest changes)",
+              tuple(CHANGE_COLUMNS), (
+        Shown("attribute", "attribute"), Shown("group", "group"),
+        Shown("real_ratio", "real ratio"), Shown("synthetic_ratio", "synthetic ratio"),
+        Shown("change", "change")), rank_by="change"),
+    TableSpec("group_metrics", "Model metrics per group", tuple(METRIC_COLUMNS)),
+    TableSpec("drift", "Drifted columns per window", tuple(TIMELINE_COLUMNS), (
+        Shown("window", "window"), Shown("reference", "reference"), Shown("column", "column"),
+        Shown("test", "test"), Shown("statistic", "statistic"), Shown("p_value", "p-value"),
+        Shown("threshold", "threshold")), keep=_drifted),
+    TableSpec("dataset_drift", "Drift over time (dataset drift per window)",
+              tuple(DATASET_DRIFT_COLUMNS), (
+        Shown("window", "window"), Shown("n_drifted", "drifted columns"),
+        Shown("n_columns", "columns"), Shown("drifted_share", "share", percent),
+        Shown("dataset_drift", "dataset drift"))),
+    TableSpec("utility", "Train on synthetic, test on real", tuple(TSTR_COLUMNS), (
+        Shown("model", "model"), Shown("trained_on", "trained on"), Shown("metric", "metric"),
+        Shown("value", "value")), keep=_all_groups),
+    TableSpec("privacy", "Privacy", tuple(PRIVACY_COLUMNS), generic_summary=False),
+)}
+
