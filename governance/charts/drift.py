@@ -89,7 +89,7 @@ def impact_lines(impact: pd.DataFrame, attribute: str, *, title: str | None = No
     fig = go.Figure()
     top = float(np.nanmax(np.r_[real["ci_high"].replace(np.inf, np.nan).to_numpy(dtype=float), 1.2]))
     fig.add_hrect(y0=0, y1=FOUR_FIFTHS, fillcolor=BAD_COLOR, opacity=0.08, line_width=0,
-                  annotation_text="below four-fifths (0.8)", annotation_position="bottom left")
+                  annotation_text=f"below four-fifths ({FOUR_FIFTHS})", annotation_position="bottom left")
     fig.add_hline(y=FOUR_FIFTHS, line_dash="dot", line_color=BAD_COLOR)
     fig.add_hline(y=1.0, line_color=GOOD_COLOR, line_width=1)
     for i, (group, rows) in enumerate(real.groupby("group", sort=False)):

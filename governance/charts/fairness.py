@@ -105,7 +105,7 @@ def impact_forest(impact: pd.DataFrame, *, title: str | None = None) -> go.Figur
         fig.add_annotation(x=np.log10(line), y=1.0, yref="paper", yanchor="bottom",
                            text=f"{line:g}", showarrow=False, font={"color": BAD_COLOR})
     fig.add_vline(x=1.0, line_color=NEUTRAL_COLOR, line_width=1)
-    ticks = [0.01, 0.05, 0.1, 0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10]
+    ticks = [0.01, 0.05, 0.1, 0.2, 0.5, FOUR_FIFTHS, 1, UPPER_FOUR_FIFTHS, 2, 5, 10]
     fig.update_xaxes(type="log", title="disparate impact ratio (log scale)", tickvals=ticks,
                      ticktext=["0"] + [f"{t:g}" for t in ticks[1:]])
     fig.update_yaxes(tickvals=list(range(len(order))), ticktext=order, autorange="reversed")

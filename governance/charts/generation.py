@@ -19,7 +19,7 @@ AFTER_COLOR = "#2e7d32"
 
 def _four_fifths(fig: go.Figure) -> None:
     fig.add_hline(y=FOUR_FIFTHS, line_dash="dash", line_color=BAD_COLOR,
-                  annotation_text="four-fifths (0.8)", annotation_position="top left")
+                  annotation_text=f"four-fifths ({FOUR_FIFTHS})", annotation_position="top left")
 
 
 def expected_shares(expected: pd.DataFrame, attribute: str, *, title: str | None = None) -> go.Figure:
