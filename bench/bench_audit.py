@@ -7,7 +7,7 @@ Run by hand from the project root (takes minutes at 5M rows; the peers take most
 
 Data: Adult resampled to N rows per side (real from sample_data/adult.parquet, synthetic from
 adult_synthetic.parquet), 15 columns plus a month over 24 windows with a slow drift, text held as
-category dtype (converted once at load, DESIGN "Compute through counts"); written once as Parquet
+category dtype (converted once at load); written once as Parquet
 under /tmp/fairsynth_bench/ so every case reads the same bytes. Each case runs in its own process,
 so its time includes first-call encoding and nothing is cached from another case. Peak memory is
 the process's peak RSS during the case (Linux VmHWM, reset after loading) minus its RSS before the
@@ -78,7 +78,7 @@ def _load(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    # Text straight to category (what DESIGN asks of loading), without an object-dtype copy first.
+    # Text straight to category (what loading does), without an object-dtype copy first.
     frame = table.to_pandas(categories=[f.name for f in table.schema if str(f.type) == "string"])
     del table
     _release_memory()

@@ -41,7 +41,7 @@ def build(rows: int, seed: int = 0) -> pd.DataFrame:
     frame.loc[rng.random(rows) < month * 0.004, "income"] = ">50K"
     frame["month"] = pd.to_datetime("2013-01-01") + pd.to_timedelta(month * 31, unit="D")
     frame["month"] = frame["month"].dt.to_period("M").dt.start_time
-    # Convert text to category once at load, as the app does (DESIGN: compute through counts).
+    # Convert text to category once at load, as the app does (every metric is computed through counts).
     for col in frame.columns:
         if frame[col].dtype == object:
             frame[col] = frame[col].astype("category")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-Kind = Literal["numerical", "categorical"]
-# Above this many cells, windows are counted one by one instead of in a single bincount.
-_ONE_PASS_CELLS = 20_000_000
+from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC, Kind, column_kind
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,20 +25,11 @@ class EncodedColumn:
         return np.bincount(codes + 1, minlength=len(self.support) + 1)[1:]
 
 
-def column_kind(values: pd.Series) -> Kind:
-    """Numbers (not booleans) are numerical, everything else categorical, as evidently splits them."""
-    if pd.api.types.is_bool_dtype(values):
-        return "categorical"
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        return "numerical"
-    return "categorical"
-
-
 def encode_column(values: pd.Series, *, kind: Kind | None = None) -> EncodedColumn:
     """Encode one column: numbers get their sorted distinct values as support; infinities count as missing."""
     kind = kind or column_kind(values)
     name = str(values.name)
-    if kind == "numerical":
+    if kind == NUMERIC:
         if pd.api.types.is_datetime64_any_dtype(values):
             # Datetimes compare as seconds since the epoch; NaT stays missing.
             seconds = values.astype("int64").to_numpy() / 1e9
@@ -60,38 +48,18 @@ def encode_column(values: pd.Series, *, kind: Kind | None = None) -> EncodedColu
 
 def encode_pair(reference: pd.Series, current: pd.Series) -> tuple[EncodedColumn, int]:
     """Encode two samples of a column over one support; returns it and the reference's row count."""
-    kind: Kind = (
-        "numerical"
-        if column_kind(reference) == "numerical" and column_kind(current) == "numerical"
-        else "categorical"
-    )
-    if kind == "categorical":
+    both_numbers = column_kind(reference) == NUMERIC and column_kind(current) == NUMERIC
+    kind = NUMERIC if both_numbers else CATEGORICAL
+    if kind == CATEGORICAL:
         reference, current = _as_text_if_mixed(reference), _as_text_if_mixed(current)
     both = pd.concat([reference, current], ignore_index=True)
     both.name = reference.name
     return encode_column(both, kind=kind), len(reference)
 
 
-def block_counts(column: EncodedColumn, block_ids: np.ndarray, n_blocks: int) -> np.ndarray:
-    """Counts per block (rows = blocks, columns = support values); rows with block -1 are left out."""
-    width = len(column.support) + 1
-    keep = block_ids >= 0
-    if n_blocks * width <= _ONE_PASS_CELLS:
-        flat = block_ids[keep] * width + column.codes[keep] + 1
-        table = np.bincount(flat, minlength=n_blocks * width).reshape(n_blocks, width)
-        return table[:, 1:]
-    out = np.zeros((n_blocks, width - 1), dtype=np.int64)
-    order = np.argsort(block_ids, kind="stable")
-    bounds = np.searchsorted(block_ids[order], np.arange(n_blocks + 1))
-    for b in range(n_blocks):
-        rows = order[bounds[b]:bounds[b + 1]]
-        out[b] = np.bincount(column.codes[rows] + 1, minlength=width)[1:]
-    return out
-
-
 def _as_text_if_mixed(values: pd.Series) -> pd.Series:
     # Categories from two sides with different dtypes (1 vs "1") must meet on one text support.
-    if column_kind(values) == "numerical" or pd.api.types.is_bool_dtype(values):
+    if column_kind(values) == NUMERIC or pd.api.types.is_bool_dtype(values):
         return values.astype(object).where(values.notna(), None).map(
             lambda v: v if v is None else str(v))
     return values

@@ -6,10 +6,11 @@ import warnings
 
 import pandas as pd
 
-from fairsynth.drift.counts import column_kind
 from fairsynth.drift.stats import STAT_TESTS
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import NUMERIC, column_kind
 from fairsynth.foundation.pair import DatasetPair
+from fairsynth.foundation.windows import DEFAULT_FREQ
 
 DECISION_COLUMNS = ["column", "method", "drift_detected", "score"]
 # evidently names a test by its display name in the snapshot; map it back to our registry names.
@@ -26,8 +27,9 @@ def _run(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]):
         raise InvalidInputError(f"Column(s) not in both tables: {', '.join(map(str, missing))}.")
     if reference.empty or current.empty:
         raise InvalidInputError("Both the reference and the current data need rows for an evidently report.")
+    # Our NUMERIC is evidently's "numerical": this DataDefinition is the one place that maps them.
     numerical = [c for c in columns
-                 if column_kind(reference[c]) == "numerical" and column_kind(current[c]) == "numerical"]
+                 if column_kind(reference[c]) == NUMERIC and column_kind(current[c]) == NUMERIC]
     categorical = [c for c in columns if c not in numerical]
     ref, cur = reference[columns].copy(), current[columns].copy()
     for col in categorical:
@@ -79,7 +81,7 @@ def evidently_drift_decisions(
     return pd.DataFrame(rows, columns=DECISION_COLUMNS)
 
 
-def evidently_window_html(pair: DatasetPair, *, window: str, freq: str | None = "M",
+def evidently_window_html(pair: DatasetPair, *, window: str, freq: str | None = DEFAULT_FREQ,
                           n_windows: int | None = None, reference: str = "first",
                           reference_window: str | None = None, min_rows: int = 30) -> str:
     """evidently's report for one window of `drift_over_time` (same reference), over the analysis columns."""

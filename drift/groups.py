@@ -8,11 +8,11 @@ import pandas as pd
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import marginal
-from fairsynth.fairness.impact import disparate_impact_frame, impact_from_counts
+from fairsynth.fairness.impact import check_impact_roles, impact_from_counts
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
-from fairsynth.foundation.windows import Freq, iso_start, window_label
+from fairsynth.foundation.windows import DEFAULT_FREQ, Freq, iso_start, window_label
 
 SHARE_COLUMNS = ["window", "attribute", "group", "share", "count", "synthetic_share"]
 # A group whose synthetic share is within this many percentage points of a window "matches" it.
@@ -22,7 +22,7 @@ MATCH_PP = 1.0
 def subgroups_over_time(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
 ) -> pd.DataFrame:
@@ -61,7 +61,7 @@ def subgroups_over_time(
 def impact_over_time(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
     reference: dict[str, str] | None = None,
@@ -78,12 +78,10 @@ def impact_over_time(
     roles = pair.roles
     counter = as_counter(pair)
     win = counter.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
-    if not roles.target or roles.favorable is None or not roles.protected:
-        # The same refusal as a frame audit gives.
-        disparate_impact_frame(pd.DataFrame(), roles)
+    check_impact_roles(roles)
     cells = counter.cells()
     overall = impact_from_counts(cells, cells.counts["real"], cells.first["real"], dataset="real",
-                                 reference=reference or {}, intersections=False, strict=True)
+                                 reference=reference or {}, max_order=1, strict=True)
     fixed = _steady_references(overall, min_rows * max(len(win.starts), 1))
     fixed.update(reference or {})
     parts = []
@@ -115,7 +113,7 @@ def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
     # One attribute at a time, so a reference group absent from this block only affects its attribute.
     parts = []
     for attribute in cells.attributes:
-        options = {"dataset": dataset, "intersections": False, "strict": True, "attributes": (attribute,)}
+        options = {"dataset": dataset, "max_order": 1, "strict": True, "attributes": (attribute,)}
         try:
             part = impact_from_counts(cells, counts, first, reference=fixed, **options)
         except InvalidInputError:
@@ -128,7 +126,7 @@ def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
 def staleness_summary(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
 ) -> list[str]:

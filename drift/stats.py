@@ -16,14 +16,13 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import distance
 
-from fairsynth.drift.counts import Kind, encode_pair
+from fairsynth.drift.counts import encode_pair
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC, NUMERIC_MIN_DISTINCT, Kind
 
 DRIFT_COLUMNS = ["column", "test", "statistic", "p_value", "threshold", "drift_detected"]
 # evidently: up to this many reference rows, hypothesis tests; above it, distances.
 SMALL_REFERENCE_ROWS = 1000
-# Numbers with at most this many distinct values are treated like categories (evidently's rule).
-FEW_VALUES = 5
 # Reference distinct values above which numbers are binned (Sturges) for JS/PSI, as evidently does.
 BIN_ABOVE_UNIQUES = 20
 WASSERSTEIN_STD_FLOOR = 0.001
@@ -71,7 +70,7 @@ def _z(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tup
     if len(seen) == 1:
         return 0.0, 1.0
     # Share of rows not equal to the first (sorted) value on each side, as evidently's proportions test.
-    first = seen[np.argsort(support[seen].astype(str) if kind == "categorical" else support[seen])[0]]
+    first = seen[np.argsort(support[seen].astype(str) if kind == CATEGORICAL else support[seen])[0]]
     n1, n2 = ref.sum(), cur.sum()
     p1, p2 = (n1 - ref[first]) / n1, (n2 - cur[first]) / n2
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
@@ -107,7 +106,7 @@ def _binned(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray, *
             fill_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
     """Shares per bin as evidently's get_binned_data: Sturges bins for many-valued numbers, else per value."""
     n_ref, n_cur = ref.sum(), cur.sum()
-    if kind == "numerical" and np.count_nonzero(ref) > BIN_ABOVE_UNIQUES:
+    if kind == NUMERIC and np.count_nonzero(ref) > BIN_ABOVE_UNIQUES:
         edges = _sturges_edges(support[(ref > 0) | (cur > 0)], int(n_ref + n_cur))
         ref_p = np.histogram(support, edges, weights=ref)[0] / n_ref
         cur_p = np.histogram(support, edges, weights=cur)[0] / n_cur
@@ -140,15 +139,15 @@ def _fill_zeroes(shares: np.ndarray) -> np.ndarray:
 STAT_TESTS: dict[str, tuple[StatTestSpec, TestFunction]] = {
     spec.name: (spec, fn)
     for spec, fn in [
-        (StatTestSpec("ks", "K-S p_value", ("numerical",), 0.05, "p_value", inclusive=True), _ks),
-        (StatTestSpec("chisquare", "chi-square p_value", ("categorical", "numerical"), 0.05, "p_value"),
+        (StatTestSpec("ks", "K-S p_value", (NUMERIC,), 0.05, "p_value", inclusive=True), _ks),
+        (StatTestSpec("chisquare", "chi-square p_value", (CATEGORICAL, NUMERIC), 0.05, "p_value"),
          _chisquare),
-        (StatTestSpec("z", "Z-test p_value", ("categorical", "numerical"), 0.05, "p_value"), _z),
-        (StatTestSpec("wasserstein", "Wasserstein distance (normed)", ("numerical",), 0.1, "distance"),
+        (StatTestSpec("z", "Z-test p_value", (CATEGORICAL, NUMERIC), 0.05, "p_value"), _z),
+        (StatTestSpec("wasserstein", "Wasserstein distance (normed)", (NUMERIC,), 0.1, "distance"),
          _wasserstein),
-        (StatTestSpec("jensenshannon", "Jensen-Shannon distance", ("categorical", "numerical"), 0.1,
+        (StatTestSpec("jensenshannon", "Jensen-Shannon distance", (CATEGORICAL, NUMERIC), 0.1,
                       "distance"), _jensenshannon),
-        (StatTestSpec("psi", "PSI", ("categorical", "numerical"), 0.1, "distance"), _psi),
+        (StatTestSpec("psi", "PSI", (CATEGORICAL, NUMERIC), 0.1, "distance"), _psi),
     ]
 }
 
@@ -164,8 +163,9 @@ def get_stat_test(name: str) -> tuple[StatTestSpec, TestFunction]:
 
 
 def default_test(kind: Kind, n_reference: int, n_values: int) -> str:
-    """evidently's default choice: tests for <= 1000 reference rows, distances above; few values = categories."""
-    few = kind == "categorical" or n_values <= FEW_VALUES
+    """evidently's default choice: tests for <= 1000 reference rows, distances above; numbers with
+    at most NUMERIC_MIN_DISTINCT distinct values are tested as categories."""
+    few = kind == CATEGORICAL or n_values <= NUMERIC_MIN_DISTINCT
     if n_reference <= SMALL_REFERENCE_ROWS:
         if not few:
             return "ks"

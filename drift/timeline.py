@@ -10,8 +10,9 @@ import pandas as pd
 from fairsynth.drift.stats import DRIFT_COLUMNS, drift_from_counts
 from fairsynth.engines import Counter, WindowCounts, as_counter
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC
 from fairsynth.foundation.pair import DatasetPair
-from fairsynth.foundation.windows import Freq, WindowedPair, iso_start, windowed
+from fairsynth.foundation.windows import DEFAULT_FREQ, Freq, WindowedPair, iso_start, windowed
 
 Reference = Literal["first", "window", "previous", "synthetic"]
 TIMELINE_COLUMNS = ["window", "reference"] + DRIFT_COLUMNS
@@ -24,7 +25,7 @@ DRIFT_SHARE = 0.5
 def drift_over_time(
     pair: DatasetPair | Counter,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     reference: Reference = "first",
     reference_window: str | None = None,
@@ -55,7 +56,7 @@ def drift_over_time(
     rows: list[tuple] = []
     for column in counter.analysis_columns:
         values = counter.column(column)
-        kind = "numerical" if values.numeric else "categorical"
+        kind = NUMERIC if values.numeric else CATEGORICAL
         support = values.values
         counts = counter.column_windows(column, freq=freq, n_windows=n_windows,
                                         min_rows=min_rows)[:, :values.width]
@@ -128,7 +129,7 @@ def _reference_plan(win: WindowedPair | WindowCounts, reference: str, reference_
     return [(b, ref, label) for b in blocks]
 
 
-def window_starts(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,
+def window_starts(pair: DatasetPair, *, freq: Freq | None = DEFAULT_FREQ, n_windows: int | None = None,
                   min_rows: int = 30) -> list[str]:
     """ISO start of every real window with rows, in time order (for pickers)."""
     win = windowed(pair, freq=freq, n_windows=n_windows, min_rows=min_rows)
@@ -139,7 +140,7 @@ def window_frames(
     pair: DatasetPair,
     *,
     window: str,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     reference: Reference = "first",
     reference_window: str | None = None,

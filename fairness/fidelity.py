@@ -8,13 +8,9 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.engines import ColumnCounts, Counter, as_counter
-from fairsynth.foundation.codes import (
-    NUMERIC_MIN_DISTINCT,
-    is_numeric,
-    joint_label_codes,
-    numeric_values,
-)
+from fairsynth.foundation.codes import joint_label_codes, numeric_values
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC, NUMERIC_MIN_DISTINCT, Kind, column_kind
 from fairsynth.foundation.pair import DatasetPair
 
 FIDELITY_COLUMNS = [
@@ -25,9 +21,13 @@ ASSOCIATION_COLUMNS = ["column_a", "column_b", "method", "real", "synthetic", "d
 DISTRIBUTION_COLUMNS = ["side", "label", "order", "count", "share"]
 
 
-def column_kinds(pair: DatasetPair) -> dict[str, str]:
-    """"numeric" (numeric dtype, > 5 distinct real values) or "categorical" per analysis column."""
-    return {c: "numeric" if is_numeric(pair.real[c]) else "categorical" for c in pair.analysis_columns}
+def column_kinds(pair: DatasetPair) -> dict[str, Kind]:
+    """NUMERIC (numbers or dates, > NUMERIC_MIN_DISTINCT distinct real values) or CATEGORICAL per analysis column."""
+    return {c: _kind(pair.real[c]) for c in pair.analysis_columns}
+
+
+def _kind(values: pd.Series) -> Kind:
+    return column_kind(values, min_distinct=NUMERIC_MIN_DISTINCT)
 
 
 def _distance(real: np.ndarray, synth: np.ndarray, kind: str) -> np.ndarray:
@@ -35,12 +35,12 @@ def _distance(real: np.ndarray, synth: np.ndarray, kind: str) -> np.ndarray:
     nr = real.sum(axis=1, keepdims=True).astype(float)
     ns = synth.sum(axis=1, keepdims=True).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if kind == "numeric":
+        if kind == NUMERIC:
             # Same evaluation as scipy.stats.ks_2samp: empirical CDFs at every observed value.
             gap = np.abs(np.cumsum(real, axis=1) / nr - np.cumsum(synth, axis=1) / ns)
         else:
             gap = 0.5 * np.abs(real / nr - synth / ns)
-        out = gap.max(axis=1) if kind == "numeric" else gap.sum(axis=1)
+        out = gap.max(axis=1) if kind == NUMERIC else gap.sum(axis=1)
     out[(nr[:, 0] == 0) | (ns[:, 0] == 0)] = np.nan
     return out
 
@@ -60,9 +60,9 @@ def column_fidelity(pair: DatasetPair | Counter, *, by_group: bool = True) -> pd
     for column in counter.analysis_columns:
         counts = counter.column(column)
         kind = fidelity_kind(counts)
-        metric = "ks" if kind == "numeric" else "tv"
+        metric = "ks" if kind == NUMERIC else "tv"
         # Numbers leave missing values out (last slot); categories count them as a category.
-        cut = slice(0, counts.width) if kind == "numeric" else slice(None)
+        cut = slice(0, counts.width) if kind == NUMERIC else slice(None)
         rows += _rows(column, kind, metric, None, [None], counts.overall["real"][None, cut],
                       counts.overall["synthetic"][None, cut])
         for attribute, group_labels in labels.items():
@@ -74,10 +74,11 @@ def column_fidelity(pair: DatasetPair | Counter, *, by_group: bool = True) -> pd
     return pd.DataFrame(rows, columns=FIDELITY_COLUMNS)
 
 
-def fidelity_kind(counts: ColumnCounts) -> str:
-    """"numeric" for numbers/dates with more than five distinct real values, else "categorical"."""
+def fidelity_kind(counts: ColumnCounts) -> Kind:
+    """`column_kinds`' rule read from value counts: NUMERIC for numbers/dates with more than
+    NUMERIC_MIN_DISTINCT distinct real values, else CATEGORICAL."""
     real_distinct = int(np.count_nonzero(counts.overall["real"][:counts.width]))
-    return "numeric" if counts.numeric and real_distinct > NUMERIC_MIN_DISTINCT else "categorical"
+    return NUMERIC if counts.numeric and real_distinct > NUMERIC_MIN_DISTINCT else CATEGORICAL
 
 
 def _rows(column, kind, metric, attribute, labels, cr, cs) -> list[dict]:
@@ -111,7 +112,7 @@ def column_distribution(
             raise InvalidInputError(f"'{group}' is not a group of '{attribute}'.")
         k = labels.index(group)
         real, synth = real[gr == k], synth[gs == k]
-    if is_numeric(pair.real[column]):
+    if _kind(pair.real[column]) == NUMERIC:
         r, s = numeric_values(real), numeric_values(synth)
         both = np.concatenate([r, s])
         both = both[~np.isnan(both)]
@@ -147,10 +148,10 @@ def association_difference(pair: DatasetPair) -> pd.DataFrame:
     sides = {"real": pair.real, "synthetic": pair.synthetic}
     codes: dict[str, dict[str, tuple[np.ndarray, int]]] = {"real": {}, "synthetic": {}}
     for c, kind in kinds.items():
-        if kind == "categorical":
+        if kind == CATEGORICAL:
             cr, cs, labels = joint_label_codes(pair.real[c], pair.synthetic[c])
             codes["real"][c], codes["synthetic"][c] = (cr, len(labels)), (cs, len(labels))
-    numeric = [c for c, k in kinds.items() if k == "numeric"]
+    numeric = [c for c, k in kinds.items() if k == NUMERIC]
     values = {s: {c: numeric_values(f[c]) for c in numeric} for s, f in sides.items()}
     pearson = {s: pd.DataFrame(values[s]).corr() if numeric else None for s in sides}
     rows = []
@@ -158,12 +159,12 @@ def association_difference(pair: DatasetPair) -> pd.DataFrame:
         kinds_ab = (kinds[a], kinds[b])
         out = {}
         for s in sides:
-            if kinds_ab == ("numeric", "numeric"):
+            if kinds_ab == (NUMERIC, NUMERIC):
                 method, out[s] = "pearson", float(pearson[s].loc[a, b])
-            elif kinds_ab == ("categorical", "categorical"):
+            elif kinds_ab == (CATEGORICAL, CATEGORICAL):
                 method, out[s] = "cramers_v", _cramers_v(codes[s][a], codes[s][b])
             else:
-                num, cat = (a, b) if kinds[a] == "numeric" else (b, a)
+                num, cat = (a, b) if kinds[a] == NUMERIC else (b, a)
                 method, out[s] = "correlation_ratio", _correlation_ratio(values[s][num], codes[s][cat])
         rows.append((a, b, method, out["real"], out["synthetic"], out["synthetic"] - out["real"]))
     return pd.DataFrame(rows, columns=ASSOCIATION_COLUMNS)

@@ -7,13 +7,12 @@ import pandas as pd
 
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import appearance_rank, marginal
-from fairsynth.foundation.codes import attribute_sets, combined_codes, label_codes
+from fairsynth.foundation.codes import attribute_sets
+from fairsynth.foundation.constants import FOUR_FIFTHS, Z95
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
-from fairsynth.foundation.roles import Roles, favorable_mask
+from fairsynth.foundation.roles import Roles
 
-FOUR_FIFTHS = 0.8
-Z95 = 1.959963984540054
 IMPACT_COLUMNS = [
     "dataset", "attribute", "group", "reference_group", "selection_rate", "reference_rate",
     "ratio", "ci_low", "ci_high", "passes_four_fifths", "n", "undefined_reason",
@@ -31,45 +30,34 @@ PARITY_COLUMNS = [
 ]
 
 
-def disparate_impact_frame(
-    frame: pd.DataFrame,
-    roles: Roles,
-    *,
-    dataset: str = "real",
-    reference: dict[str, str] | None = None,
-    intersections: bool = True,
-) -> pd.DataFrame:
-    """Selection rate of the favourable target value per group and its ratio to a reference group.
-
-    Works on any frame (a whole side, or one time window). The reference is the group with
-    the highest selection rate unless `reference` maps an attribute ("sex", "race&sex") to a
-    group. The 95% interval of the ratio is Katz's log method (Katz et al. 1978); when a
-    group has no favourable outcome the ratio is 0 and the upper bound adds 0.5 to its
-    favourable count (Haldane). When the reference has no favourable outcome the ratio is NaN
-    and `undefined_reason` says why. `n` counts rows with a known outcome.
-    """
-    return _impact(frame, roles, dataset=dataset, reference=reference or {},
-                   intersections=intersections, strict=True)
-
-
 def disparate_impact(
     pair: DatasetPair | Counter,
     *,
     reference: dict[str, str] | None = None,
-    intersections: bool = True,
+    max_order: int = 3,
 ) -> pd.DataFrame:
-    """Disparate impact on the real and the synthetic side, stacked.
+    """Selection rate of the favourable target value per group and its ratio to a reference group,
+    on the real and the synthetic side, stacked.
 
-    Unless `reference` picks a group (then used on both sides), each side's reference is its own
-    highest-rate group, as DESIGN.md defines it: a side's lowest ratio is then exactly fairlearn's
-    demographic_parity_ratio (min/max over groups) for that side.
+    Groups are every protected attribute alone, then their intersections up to `max_order`
+    attributes (as `fairness.subgroups`; 1 = no intersections). Unless `reference` maps an
+    attribute ("sex", "race&sex") to a group, used on both sides, each side's reference is its
+    own highest-rate group (ties: the larger group, then the first label): a side's lowest ratio
+    is then exactly fairlearn's demographic_parity_ratio (min/max over groups) for that side. A
+    picked group that is not in the real data is an error; absent from the synthetic side, that
+    side's ratios are NaN and `undefined_reason` says why.
+
+    The 95% interval of the ratio is Katz's log method (Katz et al. 1978); when a group has no
+    favourable outcome the ratio is 0 and the upper bound adds 0.5 to its favourable count
+    (Haldane). When the reference has no favourable outcome the ratio is NaN and
+    `undefined_reason` says why. `n` counts rows with a known outcome.
     """
-    _check_roles(pair.roles)
+    check_impact_roles(pair.roles)
     cells = as_counter(pair).cells()
     real = _impact_from_cells(cells, "real", reference=reference or {},
-                              intersections=intersections, strict=True)
+                              max_order=max_order, strict=True)
     synth = _impact_from_cells(cells, "synthetic", reference=reference or {},
-                               intersections=intersections, strict=False)
+                               max_order=max_order, strict=False)
     return pd.concat([real, synth], ignore_index=True)[IMPACT_COLUMNS]
 
 
@@ -77,11 +65,10 @@ def impact_change(
     pair: DatasetPair | Counter,
     *,
     reference: dict[str, str] | None = None,
-    intersections: bool = True,
+    max_order: int = 3,
 ) -> pd.DataFrame:
     """Real and synthetic disparate impact ratio per group and the change (synthetic - real)."""
-    return change_from_impact(disparate_impact(pair, reference=reference,
-                                               intersections=intersections))
+    return change_from_impact(disparate_impact(pair, reference=reference, max_order=max_order))
 
 
 def change_from_impact(impact: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +104,8 @@ def impact_summary(impact: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _check_roles(roles: Roles) -> None:
+def check_impact_roles(roles: Roles) -> None:
+    """Refuse, with what to set, roles that give disparate impact nothing to measure."""
     if not roles.target or roles.favorable is None:
         raise InvalidInputError(
             "Disparate impact needs a target column and its favourable value; set both on the Data page.")
@@ -126,52 +114,10 @@ def _check_roles(roles: Roles) -> None:
             "No protected attribute is set; mark at least one column as protected on the Data page.")
 
 
-def _outcome(frame: pd.DataFrame, roles: Roles, column: str | None, what: str) -> np.ndarray:
-    _check_roles(roles)
-    if column not in frame.columns:
-        raise InvalidInputError(f"The {what} column '{column}' is not in the table.")
-    return favorable_mask(frame[column], roles.favorable).fillna(False).to_numpy(dtype=bool)
-
-
-def _attribute_codes(frame: pd.DataFrame, roles: Roles, intersections: bool):
-    coded = {a: label_codes(frame[a]) for a in roles.protected}
-    for attrs in attribute_sets(roles.protected, 3 if intersections else 1):
-        sizes = [len(coded[a][1]) for a in attrs]
-        codes = combined_codes([coded[a][0] for a in attrs], sizes)
-        labels = _cross_labels([coded[a][1] for a in attrs])
-        yield "&".join(attrs), codes, labels
-
-
-def _cross_labels(label_lists: list[list[str]]) -> list[str]:
-    out = [""]
-    for labels in label_lists:
-        out = [f"{p}&{t}" if p else t for p in out for t in labels]
-    return out
-
-
-def _impact(frame, roles, *, dataset, reference, intersections, strict) -> pd.DataFrame:
-    favourable = _outcome(frame, roles, roles.target, "target")
-    known = frame[roles.target].notna().to_numpy()
-    parts = []
-    for attribute, codes, labels in _attribute_codes(frame, roles, intersections):
-        size = len(labels)
-        rows = np.bincount(codes, minlength=size)
-        n = np.bincount(codes, weights=known, minlength=size)
-        fav = np.bincount(codes, weights=favourable & known, minlength=size)
-        present = np.flatnonzero(rows > 0)
-        block = _ratio_block(
-            [labels[i] for i in present], n[present], fav[present],
-            reference.get(attribute), attribute=attribute, strict=strict)
-        block.insert(0, "attribute", attribute)
-        block.insert(0, "dataset", dataset)
-        parts.append(block)
-    return pd.concat(parts, ignore_index=True)[IMPACT_COLUMNS]
-
-
 def ordered_groups(cells: Cells, attrs: tuple[str, ...], present: np.ndarray,
                    first: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    """Present cell codes of `attrs` in the frame path's order (each attribute's labels by first
-    appearance, missing last) and their "&"-joined labels."""
+    """Present cell codes of `attrs` in the report's group order (each attribute's labels by first
+    appearance, missing last; earlier attributes vary slowest) and their "&"-joined labels."""
     sizes = [len(cells.labels[a]) for a in attrs]
     parts = np.unravel_index(present, sizes)
     ranks = [appearance_rank(first[a], cells.labels[a])[idx] for a, idx in zip(attrs, parts, strict=True)]
@@ -183,13 +129,15 @@ def ordered_groups(cells: Cells, attrs: tuple[str, ...], present: np.ndarray,
 
 def impact_from_counts(
     cells: Cells, rows: dict[str, np.ndarray], first: dict[str, np.ndarray], *, dataset: str,
-    reference: dict[str, str], intersections: bool, strict: bool,
+    reference: dict[str, str], max_order: int, strict: bool,
     attributes: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
-    """Disparate impact from cell counts (`rows`: rows/known/fav arrays shaped like the cells)."""
+    """Disparate impact from cell counts (`rows`: rows/known/fav arrays shaped like the cells), for
+    one side or one time window; `attributes` narrows the protected attributes, `max_order` bounds
+    the intersections; `strict` makes an absent picked reference group an error."""
     protected = attributes or cells.attributes
     parts = []
-    for attrs in attribute_sets(protected, 3 if intersections else 1):
+    for attrs in attribute_sets(protected, max_order):
         attribute = "&".join(attrs)
         count = {m: marginal(rows[m], cells.attributes, attrs) for m in ("rows", "known", "fav")}
         codes, groups = ordered_groups(cells, attrs, np.flatnonzero(count["rows"] > 0), first)
@@ -201,9 +149,9 @@ def impact_from_counts(
     return pd.concat(parts, ignore_index=True)[IMPACT_COLUMNS]
 
 
-def _impact_from_cells(cells: Cells, side: str, *, reference, intersections, strict) -> pd.DataFrame:
+def _impact_from_cells(cells: Cells, side: str, *, reference, max_order, strict) -> pd.DataFrame:
     return impact_from_counts(cells, cells.counts[side], cells.first[side], dataset=side,
-                              reference=reference, intersections=intersections, strict=strict)
+                              reference=reference, max_order=max_order, strict=strict)
 
 
 def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> pd.DataFrame:
@@ -259,8 +207,10 @@ def _katz(a, n1, c, n0):
     return ratio, low, high
 
 
-def group_metrics(pair: DatasetPair | Counter, *, intersections: bool = True) -> pd.DataFrame:
+def group_metrics(pair: DatasetPair | Counter, *, max_order: int = 3) -> pd.DataFrame:
     """MetricFrame-style metrics of the prediction per group and side (empty without a prediction).
+
+    Groups as in `disparate_impact`: attributes alone, then intersections up to `max_order`.
 
     Metrics: selection_rate (favourable predictions / rows), tpr, fpr, fnr, accuracy, with the
     favourable value as the positive class; rows missing the target or the prediction are left
@@ -269,15 +219,15 @@ def group_metrics(pair: DatasetPair | Counter, *, intersections: bool = True) ->
     """
     if not pair.roles.prediction:
         return pd.DataFrame(columns=METRIC_COLUMNS)
-    _check_roles(pair.roles)
+    check_impact_roles(pair.roles)
     cells = as_counter(pair).cells()
-    parts = [_group_metrics(cells, dataset, intersections) for dataset in ("real", "synthetic")]
+    parts = [_group_metrics(cells, dataset, max_order) for dataset in ("real", "synthetic")]
     return pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
 
 
-def _group_metrics(cells: Cells, dataset: str, intersections: bool) -> pd.DataFrame:
+def _group_metrics(cells: Cells, dataset: str, max_order: int) -> pd.DataFrame:
     parts = []
-    for attrs in attribute_sets(cells.attributes, 3 if intersections else 1):
+    for attrs in attribute_sets(cells.attributes, max_order):
         count = {m: marginal(cells.counts[dataset][m], cells.attributes, attrs)
                  for m in ("both", "tp", "fp", "fn", "tn")}
         # Groups in order of appearance among rows with both target and prediction known.
@@ -300,7 +250,7 @@ def _group_metrics(cells: Cells, dataset: str, intersections: bool) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def error_rate_parity(pair: DatasetPair, *, intersections: bool = True) -> pd.DataFrame:
+def error_rate_parity(pair: DatasetPair, *, max_order: int = 3) -> pd.DataFrame:
     """Demographic parity and equalized odds difference/ratio per side and attribute.
 
     Same definitions as fairlearn (between groups, worst case): differences are max - min over
@@ -308,7 +258,7 @@ def error_rate_parity(pair: DatasetPair, *, intersections: bool = True) -> pd.Da
     whose rate is undefined (no actual positives or negatives) is left out, where fairlearn
     would count it as a rate of 0.
     """
-    metrics = group_metrics(pair, intersections=intersections)
+    metrics = group_metrics(pair, max_order=max_order)
     if metrics.empty:
         return pd.DataFrame(columns=PARITY_COLUMNS)
     rows = []

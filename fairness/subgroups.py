@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.engines import Counter, as_counter
-from fairsynth.foundation.codes import MISSING, attribute_sets, decode, wilson_interval
+from fairsynth.foundation.codes import MISSING, attribute_sets, decode
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.foundation.pair import DatasetPair
 
 GAP_COLUMNS = [
@@ -37,8 +38,6 @@ def group_counts(pair: DatasetPair | Counter, *, max_order: int = 3) -> list[Gro
         raise InvalidInputError(
             "No protected attribute is set; mark at least one column as protected on the Data page."
         )
-    if max_order < 1:
-        raise InvalidInputError(f"max_order must be at least 1 (got {max_order}).")
     cells = as_counter(pair).cells()
     out = []
     for attrs in attribute_sets(protected, max_order):

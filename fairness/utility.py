@@ -14,8 +14,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from fairsynth.foundation.codes import attribute_sets, combined_codes, is_numeric, label_codes
+from fairsynth.foundation.codes import attribute_sets, combined_codes, label_codes
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import NUMERIC, NUMERIC_MIN_DISTINCT, column_kind
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import favorable_mask
 
@@ -61,12 +62,14 @@ def tstr(
     models: Sequence[str] = MODELS,
     test_size: float = 0.3,
     random_state: int = 0,
+    max_order: int = 3,
 ) -> pd.DataFrame:
     """Train each model on the synthetic data and on a real training split; score both on real.
 
     Both are scored on the same held-out real split (stratified by the target, seeded), overall
-    (attribute and group "(all)") and per protected group and intersection: accuracy,
-    selection_rate, tpr and fpr of the favourable value. Features: every analysis column except
+    (attribute and group "(all)") and per protected group and intersection (up to `max_order`
+    attributes, as in `fairness.subgroups`): accuracy, selection_rate, tpr and fpr of the
+    favourable value. Features: every analysis column except
     the target and the prediction; categoricals one-hot (rare levels pooled), numbers scaled.
     """
     roles = pair.roles
@@ -76,7 +79,7 @@ def tstr(
     cols = [c for c in pair.analysis_columns if c not in skip]
     if not cols:
         raise InvalidInputError("No feature column is left besides the target and the prediction.")
-    numeric = [c for c in cols if is_numeric(pair.real[c])]
+    numeric = [c for c in cols if column_kind(pair.real[c], min_distinct=NUMERIC_MIN_DISTINCT) == NUMERIC]
     categorical = [c for c in cols if c not in numeric]
     real = pair.real[pair.real[roles.target].notna()]
     synth = pair.synthetic[pair.synthetic[roles.target].notna()]
@@ -99,14 +102,15 @@ def tstr(
         for trained_on, (x, y) in training.items():
             model = _model(name, numeric, categorical, random_state).fit(x, y)
             pred = model.predict(x_test).astype(bool)
-            parts.append(_scores(test, roles.protected, y_real[test_idx], pred, name, trained_on))
+            parts.append(_scores(test, roles.protected, y_real[test_idx], pred, name, trained_on,
+                                 max_order))
     return pd.concat(parts, ignore_index=True)[TSTR_COLUMNS]
 
 
-def _scores(test, protected, y, p, model, trained_on) -> pd.DataFrame:
+def _scores(test, protected, y, p, model, trained_on, max_order) -> pd.DataFrame:
     blocks = [(OVERALL, np.zeros(len(y), dtype=np.int64), [OVERALL])]
     coded = {a: label_codes(test[a]) for a in protected}
-    for attrs in attribute_sets(protected, 3):
+    for attrs in attribute_sets(protected, max_order):
         sizes = [len(coded[a][1]) for a in attrs]
         labels = [""]
         for a in attrs:

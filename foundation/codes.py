@@ -8,9 +8,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from fairsynth.foundation.errors import InvalidInputError
+
 MISSING = "(missing)"
-# Numeric columns with more distinct values than this are compared as distributions (KS).
-NUMERIC_MIN_DISTINCT = 5
 
 
 def label(value: object) -> str:
@@ -18,6 +18,13 @@ def label(value: object) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+def value_text(value: object) -> str:
+    """`label`, with a missing value (None, NaN, NaT, pd.NA) read as MISSING."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    return label(value)
 
 
 def label_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -52,7 +59,13 @@ def _sort_key(text: str) -> tuple:
 
 
 def attribute_sets(protected: Sequence[str], max_order: int) -> list[tuple[str, ...]]:
-    """Every single attribute, then every pair, ... up to `max_order` attributes, in role order."""
+    """Every single attribute, then every pair, ... up to `max_order` attributes, in role order.
+
+    The one meaning of `max_order` for every part of an audit: 1 is attributes alone, 2 adds
+    pairs, 3 adds three-way intersections.
+    """
+    if max_order < 1:
+        raise InvalidInputError(f"max_order must be at least 1 (got {max_order}).")
     out: list[tuple[str, ...]] = []
     for order in range(1, min(max_order, len(protected)) + 1):
         out += list(combinations(protected, order))
@@ -76,15 +89,6 @@ def decode(code: int, sizes: Sequence[int]) -> list[int]:
     return parts[::-1]
 
 
-def is_numeric(values: pd.Series) -> bool:
-    """Numeric kind: numeric (not boolean) dtype with more than five distinct values."""
-    if pd.api.types.is_bool_dtype(values):
-        return False
-    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)):
-        return False
-    return values.nunique(dropna=True) > NUMERIC_MIN_DISTINCT
-
-
 def numeric_values(values: pd.Series) -> np.ndarray:
     """Float values of a numeric or datetime column, missing as NaN."""
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -93,14 +97,3 @@ def numeric_values(values: pd.Series) -> np.ndarray:
         return out
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
-
-def wilson_interval(count: np.ndarray, n: np.ndarray, z: float = 1.959963984540054):
-    """Wilson score interval of a proportion count/n (NaN where n is 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = count / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)

@@ -206,7 +206,7 @@ def validate_pair(real: pd.DataFrame, synthetic: pd.DataFrame, roles: Roles) -> 
     problems += _one_sided(real, synthetic)
     problems += _dtype_mismatches(real, synthetic, shared, roles)
     problems += _role_problems(real, synthetic, roles, shared)
-    problems += _all_missing(real, synthetic, shared)
+    problems += _all_missing(real, synthetic)
     return sorted(problems, key=lambda p: p.level != "error")
 
 
@@ -314,7 +314,7 @@ def _time_problems(real: pd.DataFrame, synthetic: pd.DataFrame, col: str) -> lis
     return out
 
 
-def _all_missing(real, synthetic, shared) -> list[Problem]:
+def _all_missing(real, synthetic) -> list[Problem]:
     out = []
     for side, frame in (("real", real), ("synthetic", synthetic)):
         empty = [c for c in frame.columns if frame[c].isna().all()]

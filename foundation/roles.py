@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from fairsynth.foundation.kinds import is_number
+
 MAX_PROTECTED_GROUPS = 100
 PROTECTED_NAME = re.compile(
     r"(^|[_\W])(sex|gender|race|ethnic\w*|age_?cat\w*|age_?band|age_?group|religion|nationality)($|[_\W])",
@@ -75,8 +77,7 @@ class Roles:
 
 def favorable_mask(values: pd.Series, favorable: str) -> pd.Series:
     """True where a target/prediction value equals the favourable value (compared as numbers when both are)."""
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if numeric:
+    if is_number(values):
         try:
             return values == float(favorable)
         except ValueError:

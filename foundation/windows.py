@@ -12,9 +12,12 @@ from fairsynth.foundation.errors import InvalidInputError, NoTimeRoleError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import parse_time
 
+# The codes of FREQS, spelled out for type checkers (a Literal cannot be built from a dict).
 Freq = Literal["D", "W", "M", "Q", "Y"]
 Small = Literal["flag", "merge"]
+# The calendar window frequencies (code: name), the one list the CLI, the audit and the pages offer.
 FREQS: dict[str, str] = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+DEFAULT_FREQ: Freq = "M"
 WINDOW_COLUMNS = ["window", "end", "rows", "small", "merged_into"]
 # 1970-01-05 was a Monday: weeks start on Mondays, as pandas' default weekly periods do.
 _MONDAY_OFFSET = 4
@@ -30,7 +33,7 @@ def unparseable_count(times: pd.Series) -> int:
 def assign_windows(
     times: pd.Series,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
     small: Small = "flag",
@@ -68,7 +71,7 @@ def window_table(
     frame: pd.DataFrame,
     time_col: str,
     *,
-    freq: Freq | None = "M",
+    freq: Freq | None = DEFAULT_FREQ,
     n_windows: int | None = None,
     min_rows: int = 30,
     small: Small = "flag",
@@ -233,7 +236,7 @@ class WindowedPair:
         return list(self.table["window"])
 
 
-def windowed(pair: DatasetPair, *, freq: Freq | None = "M", n_windows: int | None = None,
+def windowed(pair: DatasetPair, *, freq: Freq | None = DEFAULT_FREQ, n_windows: int | None = None,
              min_rows: int = 30, small: Literal["flag", "merge"] = "flag") -> WindowedPair:
     """Bucket the real side by the time role; windows without rows are left out of the table."""
     time = pair.roles.time

@@ -84,7 +84,7 @@ def before_after(before: DatasetPair, after: DatasetPair, *, min_count: int = 30
     })
     if before.roles.target and before.roles.favorable is not None:
         for side, pair in (("before", before), ("after", after)):
-            impact = disparate_impact(pair, intersections=True).set_index(["attribute", "group"])
+            impact = disparate_impact(pair).set_index(["attribute", "group"])
             if side == "before":
                 table["real_ratio"] = impact[impact["dataset"] == "real"]["ratio"]
             table[f"{side}_ratio"] = impact[impact["dataset"] == "synthetic"]["ratio"]

@@ -48,7 +48,7 @@ def plan_counts(strata: pd.DataFrame, settings: GenerationSettings, *,
     fav_real = strata[strata["fav"]].groupby("cell")["n"].sum().reindex(cells.index, fill_value=0)
     totals = synthetic_cells + (cells if settings.mode == "augment" else 0)
     rates, rate_groups = _cell_rates(fav_real / cells, totals, cell_attrs, settings, real_for_groups)
-    fav_total = _favourable_totals(rates, totals, rate_groups)
+    fav_total = _favorable_totals(rates, totals, rate_groups)
     if settings.mode == "augment":
         fav_synth = (fav_total - fav_real).clip(lower=0).clip(upper=synthetic_cells)
     else:
@@ -131,7 +131,7 @@ def _cell_rates(real_rates: pd.Series, totals: pd.Series, cell_attrs: pd.DataFra
     return rates, groups
 
 
-def _favourable_totals(rates: pd.Series, totals: pd.Series, groups: pd.Series) -> pd.Series:
+def _favorable_totals(rates: pd.Series, totals: pd.Series, groups: pd.Series) -> pd.Series:
     """Favourable rows per cell, rounded so that each rate group's total is exact (largest remainder)."""
     exact = rates.to_numpy(float) * totals.to_numpy(float)
     out = np.floor(exact + 1e-9).astype(np.int64)

@@ -10,12 +10,12 @@ from typing import Literal
 import pandas as pd
 import tomli_w
 
+from fairsynth.foundation.codes import value_text
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.roles import Roles
 
 MODES = ("replace", "augment")
 SEPARATOR = "&"
-MISSING_LABEL = "(missing)"
 MAX_CONDITIONING_GROUPS = 100
 SHARE_TOLERANCE = 1e-6
 # A saved file may carry the approval record of the settings library; it is not a setting.
@@ -179,18 +179,9 @@ class GenerationSettings:
             self.rate_level(real)
 
 
-def value_label(value: object) -> str:
-    """The text a group value is known by in settings, the UI and the CLI."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return MISSING_LABEL
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def labels(values: pd.Series) -> pd.Series:
     """Group labels of a column's values (missing as its own label)."""
-    return values.map(value_label).astype(object)
+    return values.map(value_text).astype(object)
 
 
 def group_labels(real: pd.DataFrame, attributes: tuple[str, ...]) -> pd.Series:

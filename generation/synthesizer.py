@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from fairsynth.foundation.codes import value_text
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import is_ordered
 from fairsynth.foundation.roles import favorable_mask
 from fairsynth.generation.dependencies import (
     dependency_map,
@@ -24,7 +26,7 @@ from fairsynth.generation.dependencies import (
     functional_dependencies,
 )
 from fairsynth.generation.plan import plan_counts
-from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, GenerationSettings, value_label
+from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, GenerationSettings
 
 Progress = Callable[[float], None]
 DEFAULT_SHRINKAGE = 200.0
@@ -66,7 +68,7 @@ class ConditionalSynthesizer:
         rng = np.random.default_rng([self.random_state, 1])
         self.real_ = real
         self.columns_ = list(real.columns)
-        fav = self._favourable(real)
+        fav = self._favorable(real)
         codes, self.encoders_ = {}, {}
         for col in self.columns_:
             codes[col], self.encoders_[col] = _encode(real[col], fav)
@@ -97,7 +99,7 @@ class ConditionalSynthesizer:
         if self.shrinkage < 0:
             raise InvalidInputError("shrinkage must be >= 0.")
 
-    def _favourable(self, real: pd.DataFrame) -> np.ndarray | None:
+    def _favorable(self, real: pd.DataFrame) -> np.ndarray | None:
         if not self.target:
             return None
         if self.favorable is None:
@@ -138,7 +140,7 @@ class ConditionalSynthesizer:
             self.factors_.append(_cholesky(weight * own + (1 - weight) * pooled))
         table = {}
         for i, k in enumerate(keys):
-            table[k] = [value_label(real[k].iloc[self.encoders_[k].rows[c]]) for c in uniq[:, i]]
+            table[k] = [value_text(real[k].iloc[self.encoders_[k].rows[c]]) for c in uniq[:, i]]
         self.strata_ = pd.DataFrame(table)
         self.strata_codes_ = uniq if keys else np.zeros((len(uniq), 0), int)
         self.strata_["n"] = sizes
@@ -237,8 +239,8 @@ def _encode(values: pd.Series, fav: np.ndarray | None) -> tuple[np.ndarray, _Col
 
 
 def _is_categorical(values: pd.Series) -> bool:
-    return not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
-                or pd.api.types.is_bool_dtype(values))
+    # Numbers, dates and booleans keep their natural order; only unordered categories are re-ranked.
+    return not (is_ordered(values) or pd.api.types.is_bool_dtype(values))
 
 
 def _correlation(scores: np.ndarray) -> np.ndarray:

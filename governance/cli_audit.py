@@ -23,7 +23,7 @@ from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.foundation.windows import iso_start
+from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
 from fairsynth.generation.settings import GenerationSettings
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
@@ -52,7 +52,8 @@ def _reference(text: str) -> tuple[str, str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The audit's flags (see DESIGN.md, "CLI and exit codes")."""
+    """The audit's flags; exit codes as the README's "Command line" says: 0 passed, 1 a policy
+    check failed, 2 bad input."""
     parser.epilog = __doc__
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--real", required=True, type=Path, help="real table (CSV or Parquet)")
@@ -63,7 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--favorable", help="favourable target value (guessed when left out)")
     parser.add_argument("--prediction", help="model prediction column (enables error-rate metrics)")
     parser.add_argument("--time", help="time column (enables drift over time)")
-    parser.add_argument("--freq", default="M", choices=FREQS, help="drift window frequency (default M)")
+    parser.add_argument("--freq", default=DEFAULT_FREQ, choices=FREQS,
+                        help=f"drift window frequency (default {DEFAULT_FREQ})")
     parser.add_argument("--drift-reference", default="first", choices=DRIFT_REFERENCES,
                         help="drift reference: first window, a chosen window "
                              "(--drift-reference-window), previous window or synthetic data")
@@ -214,7 +216,7 @@ def _check_against_data(pair, args: argparse.Namespace) -> None:
 def _check_references(pair, references, *, max_order: int) -> None:
     # The attribute names and groups disparate impact reads (fairness.impact), real side.
     protected = tuple(pair.roles.protected)
-    sets = {"&".join(attrs): attrs for attrs in attribute_sets(protected, 3 if max_order > 1 else 1)}
+    sets = {"&".join(attrs): attrs for attrs in attribute_sets(protected, max_order)}
     cells = as_counter(pair).cells()
     for attribute, group in references:
         attrs = sets.get(attribute)

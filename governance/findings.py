@@ -8,8 +8,10 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from fairsynth.foundation.constants import FOUR_FIFTHS
+from fairsynth.foundation.windows import DEFAULT_FREQ
+
 SEVERITIES = ("critical", "high", "medium", "low")
-FOUR_FIFTHS = 0.8
 # A disparate impact change at least this large is worth a note even on the same side of 0.8.
 DI_CHANGE = 0.1
 # Fidelity scores (1 - KS / TV distance) under these bounds are findings of that severity.
@@ -159,7 +161,7 @@ def fidelity_findings(fidelity: pd.DataFrame, *, min_count: int = 30) -> list[Fi
     return out
 
 
-def drift_findings(drift: pd.DataFrame, dataset_drift: pd.DataFrame | None, *, freq: str = "M") -> list[Finding]:
+def drift_findings(drift: pd.DataFrame, dataset_drift: pd.DataFrame | None, *, freq: str = DEFAULT_FREQ) -> list[Finding]:
     """Columns that drift over time (since which window), and windows where the whole dataset drifts."""
     out = []
     if drift is not None and not drift.empty:
@@ -349,7 +351,7 @@ def draft_findings(
     privacy_settings: Mapping | None = None,
     errors: Mapping[str, str] | None = None,
     min_count: int = 30,
-    freq: str = "M",
+    freq: str = DEFAULT_FREQ,
 ) -> tuple[Finding, ...]:
     """Every finding of the given tables (None = part not run), ranked by severity."""
     found: list[Finding] = []

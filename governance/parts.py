@@ -113,12 +113,12 @@ def _subgroup_gaps(pair, options) -> dict[str, Any]:
 
 def _disparate_impact(pair, options) -> dict[str, Any]:
     table = impact.disparate_impact(pair, reference=dict(options.reference) or None,
-                                    intersections=options.max_order > 1)
+                                    max_order=options.max_order)
     return {"disparate_impact": table, "impact_change": impact.change_from_impact(table)}
 
 
 def _group_metrics(pair, options) -> dict[str, Any]:
-    return {"group_metrics": impact.group_metrics(pair, intersections=options.max_order > 1)}
+    return {"group_metrics": impact.group_metrics(pair, max_order=options.max_order)}
 
 
 def _fidelity(pair, options) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from fairsynth.drift import (
 from fairsynth.drift.evidently_report import evidently_window_html
 from fairsynth.drift.timeline import window_starts
 from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
 from fairsynth.governance.charts.drift import (
     dataset_drift_bars,
     drift_heatmap,
@@ -23,7 +24,7 @@ from fairsynth.governance.charts.drift import (
 from fairsynth.ui.cache import cached_call
 from fairsynth.ui.state import require_pair
 
-FREQS = {"Month": "M", "Quarter": "Q", "Week": "W", "Year": "Y", "Day": "D"}
+FREQ_NAMES = {name.capitalize(): code for code, name in FREQS.items()}
 REFERENCES = {
     "First window": "first",
     "A window I choose": "window",
@@ -45,8 +46,9 @@ st.caption(f"The real data is split into windows by **{roles.time}**; each windo
            "tested against a reference with the tests evidently's DataDriftPreset chooses.")
 
 left, middle, right, last = st.columns([1, 1.4, 1, 1])
-freq_name = left.selectbox("Window", list(FREQS), key="drift_freq")
-freq = FREQS[freq_name]
+freq_name = left.selectbox("Window", list(FREQ_NAMES), index=list(FREQS).index(DEFAULT_FREQ),
+                           key="drift_freq")
+freq = FREQ_NAMES[freq_name]
 reference_name = middle.selectbox("Compare each window with", list(REFERENCES), key="drift_reference")
 reference = REFERENCES[reference_name]
 min_rows = last.number_input("Minimum rows per window", min_value=1, value=30, step=10,

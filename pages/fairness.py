@@ -11,6 +11,7 @@ from fairsynth.fairness.impact import (
 )
 from fairsynth.fairness.subgroups import group_labels
 from fairsynth.fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
+from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.charts.fairness import impact_forest, tstr_bars
 from fairsynth.ui.cache import cached_call
@@ -22,7 +23,8 @@ st.title("Fairness")
 st.caption(f"Selection rate of **{roles.target} = {roles.favorable}** per protected group, and its "
            "ratio to a reference group (disparate impact), in the real and the synthetic data.")
 
-intersections = st.toggle("Include intersections (e.g. race & sex)", value=True, key="fair_inter")
+max_order = st.selectbox("Largest intersection (attributes per group)", [1, 2, 3], index=2,
+                         key="fair_max_order", help="1: each attribute alone; 2: adds pairs such as race & sex.")
 reference: dict[str, str] = {}
 try:
     # From the pair's cached counts: no pass over the rows on a rerun.
@@ -40,7 +42,7 @@ with st.expander("Reference groups (default: the real data's highest-rate group)
 try:
     with st.spinner("Counting selection rates per group..."):
         impact = cached_call(disparate_impact, pair, reference=reference or None,
-                             intersections=intersections)
+                             max_order=max_order)
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
@@ -65,7 +67,8 @@ for attribute in roles.protected:
 
 st.plotly_chart(impact_forest(impact, title="Disparate impact ratio, real vs synthetic"))
 st.caption("Each point is a group's selection rate divided by its reference group's, with a 95% "
-           "interval (Katz log method); dashed lines mark the four-fifths band 0.8 to 1.25.")
+           f"interval (Katz log method); dashed lines mark the four-fifths band {FOUR_FIFTHS} to "
+           f"{UPPER_FOUR_FIFTHS}.")
 
 for reason in impact["undefined_reason"].dropna().unique():
     st.info(f"Undefined ratios: {reason}.")
@@ -80,8 +83,8 @@ if roles.prediction:
     st.subheader(f"Prediction '{roles.prediction}' by group")
     try:
         with st.spinner("Counting prediction outcomes per group..."):
-            metrics = cached_call(group_metrics, pair, intersections=intersections)
-            parity = cached_call(error_rate_parity, pair, intersections=intersections)
+            metrics = cached_call(group_metrics, pair, max_order=max_order)
+            parity = cached_call(error_rate_parity, pair, max_order=max_order)
     except FairSynthError as exc:
         st.error(str(exc))
     else:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
 from fairsynth.governance.audit import AuditOptions, run_audit
 from fairsynth.governance.export import EXPORTS
 from fairsynth.governance.lineage import settings_record
@@ -44,7 +45,8 @@ with st.expander("Audit options and policy"):
     min_count = left.number_input("Minimum subgroup count", min_value=1, value=30, step=5,
                                   key="notes_min_count")
     max_order = left.selectbox("Largest intersection", [1, 2, 3], index=2, key="notes_max_order")
-    freq = right.selectbox("Drift window", ["M", "Q", "W", "Y"], key="notes_freq",
+    freq = right.selectbox("Drift window", list(FREQS), index=list(FREQS).index(DEFAULT_FREQ),
+                          format_func=FREQS.get, key="notes_freq",
                            help="Only used when a time column is set.")
     include_tstr = right.toggle("Train on synthetic, test on real (slower)", key="notes_tstr")
     policy_file = st.file_uploader("Policy TOML (optional; see policy.example.toml)", type=["toml"],

@@ -13,7 +13,6 @@ import pandas as pd
 
 from fairsynth.foundation.errors import IncomputableMetricError
 
-ATTACK_COLUMNS = ["measure", "value", "ci_low", "ci_high", "n_attacks", "n_success", "n_control"]
 # Bounds anonymeter's search for multivariate singling-out predicates on small groups.
 MAX_QUERY_ATTEMPTS = 200_000
 MIN_TARGETS = 10

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.privacy.distance import fit_encoder, nearest, row_hashes
-from fairsynth.privacy.intervals import median_interval, wilson_interval
+from fairsynth.privacy.intervals import median_interval
 from fairsynth.privacy.measures import risk_level
 
 ROW_COLUMNS = ["synthetic_row", "train_row", "dcr_train", "dcr_holdout", "nndr_train",
                "closer_to_train", "exact_train", "exact_holdout"]
 REFERENCE_COLUMNS = ["holdout_row", "dcr_train", "nndr_train"]
 MEASURE_COLUMNS = ["measure", "value", "ci_low", "ci_high", "reference", "risk_level", "n"]
-CLOSENESS_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median")
 
 
 @dataclass(frozen=True, eq=False)

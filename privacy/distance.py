@@ -9,18 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MISSING = "(missing)"
+from fairsynth.foundation.codes import MISSING
+from fairsynth.foundation.kinds import is_number
+
 OTHER = "(other)"
 # Rarer categories share one "(other)" slot: bounds the encoded width on id-like text columns.
 MAX_CATEGORIES = 100
 # Working memory of one chunk of the distance matrix (float32).
 CHUNK_BYTES = 64 * 2**20
 THREADS = min(4, os.cpu_count() or 1)
-
-
-def is_numeric(values: pd.Series) -> bool:
-    """Numeric for distances: numbers but not booleans (those compare as categories)."""
-    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +81,7 @@ def category_text(values: pd.Series) -> pd.Series:
 
 def fit_encoder(reference: pd.DataFrame, columns: list[str]) -> MixedEncoder:
     """Learn numeric ranges and categories from the real rows (the reference scale of every distance)."""
-    numeric = tuple(c for c in columns if is_numeric(reference[c]))
+    numeric = tuple(c for c in columns if is_number(reference[c]))
     low, span, fill, flag = [], [], [], []
     for col in numeric:
         values = pd.to_numeric(reference[col], errors="coerce")
@@ -153,7 +150,7 @@ def nearest(
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """One hash per row over the columns, equal for rows equal in value (numbers compared as floats)."""
     normal = pd.DataFrame({
-        col: (pd.to_numeric(frame[col], errors="coerce").astype(float) if is_numeric(frame[col])
+        col: (pd.to_numeric(frame[col], errors="coerce").astype(float) if is_number(frame[col])
               else category_text(frame[col]))
         for col in columns
     })

@@ -1,4 +1,4 @@
-"""Intervals for privacy figures: Wilson for rates, order statistics for a median."""
+"""The distribution-free interval of a median (the Wilson interval of a rate is in foundation.intervals)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,6 @@ import math
 
 import numpy as np
 from scipy import stats
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: float, n: int, *, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a rate; (nan, nan) when there is no trial.
-
-    Examples
-    --------
-    >>> low, high = wilson_interval(0, 100)
-    >>> round(low, 6) == 0.0 and round(high, 4) == 0.037
-    True
-    """
-    if n <= 0:
-        return math.nan, math.nan
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # Rounding leaves ~1e-18 at p = 0; snap it so a zero rate has a zero lower bound.
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return low, high
 
 
 def median_interval(values: np.ndarray, *, level: float = 0.95) -> tuple[float, float, float]:

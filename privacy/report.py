@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.privacy.attacks import (
     AttackResult,
@@ -21,7 +22,6 @@ from fairsynth.privacy.attacks import (
 from fairsynth.privacy.closeness import MEASURE_COLUMNS, closeness, closeness_measures
 from fairsynth.privacy.distance import category_text
 from fairsynth.privacy.holdout import DEFAULT_HOLDOUT_FRACTION, sample_rows, split_holdout
-from fairsynth.privacy.intervals import wilson_interval
 from fairsynth.privacy.kanon import DEFAULT_K, class_sizes, default_quasi_identifiers
 from fairsynth.privacy.measures import risk_level
 

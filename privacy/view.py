@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fairsynth.foundation.codes import value_text
 from fairsynth.foundation.pair import DatasetPair
 
 SAME, DIFFERENT = "= same", "≠ differs"
@@ -20,18 +21,11 @@ def closest_pairs_view(closest: pd.DataFrame, pair: DatasetPair, columns: list[s
         real_row = real.iloc[int(rec.real_row)][columns]
         head = {"pair": int(rec.rank), "distance": f"{rec.distance:.4f}"}
         rows.append({**head, "side": f"synthetic #{int(rec.synthetic_row)}",
-                     **{c: _text(syn_row[c]) for c in columns}})
+                     **{c: value_text(syn_row[c]) for c in columns}})
         if reveal:
-            cells = {c: _text(real_row[c]) for c in columns}
+            cells = {c: value_text(real_row[c]) for c in columns}
         else:
-            cells = {c: SAME if _text(real_row[c]) == _text(syn_row[c]) else DIFFERENT for c in columns}
+            cells = {c: SAME if value_text(real_row[c]) == value_text(syn_row[c]) else DIFFERENT for c in columns}
         rows.append({**head, "side": f"real #{int(rec.real_row)}", **cells})
     return pd.DataFrame(rows, columns=["pair", "side", "distance", *columns])
 
-
-def _text(value) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "(missing)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

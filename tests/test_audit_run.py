@@ -82,9 +82,9 @@ def test_hidden_disparity_finding_agrees_with_fairlearn(skewed_report, adult_rea
     assert finding.severity == "high" and "hides a disparity" in finding.sentence
     real_di, synth_di = (float(x) for x in re.findall(r"([0-9.]+) in (?:real|synthetic)", finding.sentence))
     for frame, shown in ((adult_real, real_di), (synth, synth_di)):
-        favourable = (frame["income"] == ">50K").astype(int)
+        favorable = (frame["income"] == ">50K").astype(int)
         # With two groups, fairlearn's min/max ratio is Female's rate over Male's.
-        reference = demographic_parity_ratio(favourable, favourable, sensitive_features=frame["sex"])
+        reference = demographic_parity_ratio(favorable, favorable, sensitive_features=frame["sex"])
         assert shown == pytest.approx(reference, abs=0.005)
     assert real_di < 0.8 <= synth_di
 

@@ -144,9 +144,9 @@ def test_default_choice_follows_evidently_rules(compas):
         "age": "wasserstein", "race": "jensenshannon", "sex": "jensenshannon",
         "juv_fel_count": "wasserstein", "two_year_recid": "jensenshannon"}
     # Numbers with at most 5 distinct values are treated as categories.
-    assert default_test("numerical", 100, 5) == "chisquare"
-    assert default_test("numerical", 100, 6) == "ks"
-    assert default_test("numerical", 5000, 5) == "jensenshannon"
+    assert default_test("numeric", 100, 5) == "chisquare"
+    assert default_test("numeric", 100, 6) == "ks"
+    assert default_test("numeric", 5000, 5) == "jensenshannon"
     # The reference size counts present values only (evidently drops missing values first).
     ref = compas.iloc[:1001].copy()
     ref.loc[ref.index[:5], "age"] = np.nan

@@ -25,12 +25,13 @@ from fairsynth.fairness.impact import (
     METRIC_COLUMNS,
     PARITY_COLUMNS,
     disparate_impact,
-    disparate_impact_frame,
     error_rate_parity,
     group_metrics,
     impact_change,
     impact_summary,
 )
+from fairsynth.fairness.subgroups import subgroup_gaps
+from fairsynth.fairness.utility import OVERALL, tstr
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles
@@ -40,8 +41,14 @@ COMPAS = Roles(protected=("race", "sex"), target="two_year_recid", favorable="0"
                prediction="predicted_recid")
 
 
+def real_impact(frame: pd.DataFrame, roles: Roles, **options) -> pd.DataFrame:
+    """The real side of `disparate_impact` on a pair whose synthetic side is a copy of the frame."""
+    di = disparate_impact(make_pair(frame, frame.copy(), roles), **options)
+    return di[di["dataset"] == "real"].reset_index(drop=True)
+
+
 def test_adult_sex_disparate_impact_from_data_matches_fairlearn(adult_real):
-    di = disparate_impact_frame(adult_real, ADULT)
+    di = real_impact(adult_real, ADULT)
     assert list(di.columns) == IMPACT_COLUMNS
     female = di[(di["attribute"] == "sex") & (di["group"] == "Female")].iloc[0]
     y = (adult_real["income"] == ">50K").to_numpy()
@@ -52,7 +59,7 @@ def test_adult_sex_disparate_impact_from_data_matches_fairlearn(adult_real):
 
 
 def test_selection_rates_match_metricframe(adult_real):
-    di = disparate_impact_frame(adult_real, ADULT)
+    di = real_impact(adult_real, ADULT)
     y = (adult_real["income"] == ">50K").to_numpy()
     for attribute, features in (("race", adult_real["race"]),
                                 ("race&sex", adult_real[["race", "sex"]])):
@@ -66,7 +73,7 @@ def test_selection_rates_match_metricframe(adult_real):
 
 
 def test_katz_interval_matches_statsmodels(adult_real):
-    di = disparate_impact_frame(adult_real, ADULT)
+    di = real_impact(adult_real, ADULT)
     for _, row in di[di["group"] != di["reference_group"]].iterrows():
         fav = round(row["selection_rate"] * row["n"])
         ref = di[(di["attribute"] == row["attribute"]) & (di["group"] == row["reference_group"])].iloc[0]
@@ -78,10 +85,10 @@ def test_katz_interval_matches_statsmodels(adult_real):
         assert row["ci_low"] <= row["ratio"] <= row["ci_high"]
 
 
-def test_zero_favourable_group_has_ratio_zero(adult_real):
+def test_zero_favorable_group_has_ratio_zero(adult_real):
     frame = adult_real.copy()
     frame.loc[frame["race"] == "Other", "income"] = "<=50K"
-    di = disparate_impact_frame(frame, ADULT, intersections=False)
+    di = real_impact(frame, ADULT, max_order=1)
     other = di[(di["attribute"] == "race") & (di["group"] == "Other")].iloc[0]
     assert other["ratio"] == 0 and other["selection_rate"] == 0
     assert other["ci_low"] == 0 and 0 < other["ci_high"] < 0.1
@@ -89,10 +96,10 @@ def test_zero_favourable_group_has_ratio_zero(adult_real):
     assert other["undefined_reason"] is None
 
 
-def test_reference_without_favourable_outcome_is_undefined_and_said_so(adult_real):
+def test_reference_without_favorable_outcome_is_undefined_and_said_so(adult_real):
     frame = adult_real.copy()
     frame.loc[frame["race"] == "Other", "income"] = "<=50K"
-    di = disparate_impact_frame(frame, ADULT, reference={"race": "Other"}, intersections=False)
+    di = real_impact(frame, ADULT, reference={"race": "Other"}, max_order=1)
     race = di[di["attribute"] == "race"]
     assert race["ratio"].isna().all()
     assert race["passes_four_fifths"].isna().all()
@@ -103,19 +110,19 @@ def test_reference_without_favourable_outcome_is_undefined_and_said_so(adult_rea
 
 def test_unknown_reference_group_is_a_clear_error(adult_real):
     with pytest.raises(InvalidInputError, match="available: .*Female"):
-        disparate_impact_frame(adult_real, ADULT, reference={"sex": "female"})
+        real_impact(adult_real, ADULT, reference={"sex": "female"})
 
 
 def test_picked_reference_group_absent_from_synthetic(adult_real):
     synth = adult_real[adult_real["race"] != "Asian-Pac-Islander"].reset_index(drop=True)
     pair = make_pair(adult_real, synth, ADULT)
-    di = disparate_impact(pair, intersections=False, reference={"race": "Asian-Pac-Islander"})
+    di = disparate_impact(pair, max_order=1, reference={"race": "Asian-Pac-Islander"})
     race = di[(di["dataset"] == "synthetic") & (di["attribute"] == "race")]
     assert (race["reference_group"] == "Asian-Pac-Islander").all()
     assert race["ratio"].isna().all()
     assert race["undefined_reason"].str.contains("absent").all()
     # Without a pick, the synthetic side is read against its own highest-rate group.
-    own = disparate_impact(pair, intersections=False)
+    own = disparate_impact(pair, max_order=1)
     own = own[(own["dataset"] == "synthetic") & (own["attribute"] == "race")]
     assert own["ratio"].notna().all() and (own["ratio"] <= 1).all()
 
@@ -127,7 +134,7 @@ def test_each_side_lowest_ratio_is_fairlearns_demographic_parity_ratio(adult_rea
     synth = adult_real.copy()
     synth["sex"] = synth["sex"].map({"Female": "Male", "Male": "Female"})
     pair = make_pair(adult_real, synth, ADULT)
-    di = disparate_impact(pair, intersections=False)
+    di = disparate_impact(pair, max_order=1)
     for side, frame in (("real", adult_real), ("synthetic", synth)):
         sex = di[(di["dataset"] == side) & (di["attribute"] == "sex")]
         y = (frame["income"] == ">50K").astype(int)
@@ -144,7 +151,7 @@ def test_tied_highest_rate_picks_the_larger_group_whatever_the_row_order():
     roles = ADULT.with_changes(protected=("g",), target="y", favorable="1")
     for seed in range(5):
         shuffled = frame.sample(frac=1, random_state=seed)
-        di = disparate_impact_frame(shuffled, roles, intersections=False)
+        di = real_impact(shuffled, roles, max_order=1)
         assert (di["reference_group"] == "b").all()
 
 
@@ -172,7 +179,7 @@ def test_forty_groups(adult_real):
     rng = np.random.default_rng(5)
     frame = adult_real.assign(region=[f"R{i:02d}" for i in rng.integers(0, 40, len(adult_real))])
     roles = Roles(protected=("region",), target="income", favorable=">50K")
-    di = disparate_impact_frame(frame, roles)
+    di = real_impact(frame, roles)
     assert len(di) == 40 and di["ratio"].notna().all()
     assert di["ratio"].max() == 1.0
 
@@ -211,7 +218,7 @@ def test_group_metrics_match_metricframe(compas_pair):
 
 
 def test_error_rate_parity_matches_fairlearn(compas_pair):
-    parity = error_rate_parity(compas_pair, intersections=False)
+    parity = error_rate_parity(compas_pair, max_order=1)
     assert list(parity.columns) == PARITY_COLUMNS
     for _, row in parity.iterrows():
         frame = compas_pair.real if row["dataset"] == "real" else compas_pair.synthetic
@@ -237,9 +244,30 @@ def test_group_metrics_without_prediction_is_empty(adult_real):
 def test_missing_outcomes_are_left_out_of_n(adult_real):
     frame = adult_real.copy()
     frame.loc[frame.index[:100], "income"] = None
-    di = disparate_impact_frame(frame, ADULT, intersections=False)
+    di = real_impact(frame, ADULT, max_order=1)
     assert di[di["attribute"] == "sex"]["n"].sum() == len(frame) - 100
     expected = frame.dropna(subset=["income"]).groupby("sex")["income"].apply(
         lambda s: (s == ">50K").mean())
     got = di[di["attribute"] == "sex"].set_index("group")["selection_rate"]
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+
+
+def test_max_order_bounds_every_part(compas_pair):
+    # Setup: three protected attributes, so order 3 has a three-way intersection to leave out.
+    roles = COMPAS.with_changes(protected=("race", "sex", "age_cat"))
+    pair = make_pair(compas_pair.real, compas_pair.synthetic, roles)
+    # Run
+    parts = {"impact": disparate_impact(pair, max_order=2), "change": impact_change(pair, max_order=2),
+             "metrics": group_metrics(pair, max_order=2), "parity": error_rate_parity(pair, max_order=2)}
+    gaps = subgroup_gaps(pair, max_order=2)
+    utility = tstr(pair, models=("logistic",), max_order=2)
+    # Assert: pairs are there, the three-way intersection only when asked for.
+    for name, table in parts.items():
+        assert set(table["attribute"].str.count("&") + 1) == {1, 2}, name
+    assert set(gaps["attributes"].map(len)) == {1, 2}
+    by_group = utility[utility["attribute"] != OVERALL]
+    assert set(by_group["attribute"].str.count("&") + 1) == {1, 2}
+    assert "race&sex&age_cat" in set(disparate_impact(pair, max_order=3)["attribute"])
+    assert set(disparate_impact(pair, max_order=1)["attribute"]) == {"race", "sex", "age_cat"}
+    with pytest.raises(InvalidInputError, match="max_order"):
+        disparate_impact(pair, max_order=0)

@@ -101,7 +101,7 @@ def test_shares_to_the_row_and_outcome_rates_within_one_point(adult_pair):
 
 
 def test_disparate_impact_is_not_hidden_and_black_women_keep_their_rate(adult_pair):
-    impact = disparate_impact(adult_pair, intersections=True)
+    impact = disparate_impact(adult_pair)
     female = impact[(impact["attribute"] == "sex") & (impact["group"] == "Female")].set_index("dataset")
     assert female.loc["real", "ratio"] == pytest.approx(0.36, abs=0.01)
     assert abs(female.loc["synthetic", "ratio"] - female.loc["real", "ratio"]) <= 0.02  # SDV: 0.77

@@ -13,10 +13,11 @@ from sklearn.neighbors import NearestNeighbors
 from statsmodels.stats.proportion import proportion_confint
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.samples import ADULT_ROLES, SAMPLE_DIR
 from fairsynth.privacy.distance import category_text, fit_encoder, nearest
-from fairsynth.privacy.intervals import median_interval, wilson_interval
+from fairsynth.privacy.intervals import median_interval
 from fairsynth.privacy.kanon import class_sizes
 from fairsynth.privacy.report import GROUP_COLUMNS, OVERALL_COLUMNS, privacy_risk
 

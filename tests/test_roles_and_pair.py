@@ -27,7 +27,7 @@ def test_compas_roles_are_guessed(compas_real):
     assert roles.time == "compas_screening_date"
 
 
-def test_favourable_guess_follows_the_meaning_of_the_column():
+def test_favorable_guess_follows_the_meaning_of_the_column():
     assert guess_favorable(pd.Series(["yes", "no"]), "approved") == "yes"
     assert guess_favorable(pd.Series([0.0, 1.0]), "hired") == "1"
     assert guess_favorable(pd.Series([0, 1]), "loan_default") == "0"

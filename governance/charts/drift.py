@@ -8,11 +8,11 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from fairsynth.drift.stats import normalised_score
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.style import BAD_COLOR, GOOD_COLOR, NEUTRAL_COLOR, apply_style
 
 # Scores are clipped here so one extreme column does not wash out the rest of the heatmap.
 SCORE_CAP = 3.0
-FOUR_FIFTHS = 0.8
 PALETTE = qualitative.D3
 # White below the threshold fading to red above it: 1 (the threshold) sits at a third of the scale.
 SCORE_SCALE = [[0.0, "#ffffff"], [1 / SCORE_CAP * 0.999, "#fde0c5"], [1 / SCORE_CAP, "#f4a261"],
@@ -89,7 +89,7 @@ def impact_lines(impact: pd.DataFrame, attribute: str, *, title: str | None = No
     fig = go.Figure()
     top = float(np.nanmax(np.r_[real["ci_high"].replace(np.inf, np.nan).to_numpy(dtype=float), 1.2]))
     fig.add_hrect(y0=0, y1=FOUR_FIFTHS, fillcolor=BAD_COLOR, opacity=0.08, line_width=0,
-                  annotation_text="below four-fifths (0.8)", annotation_position="bottom left")
+                  annotation_text=f"below four-fifths ({FOUR_FIFTHS})", annotation_position="bottom left")
     fig.add_hline(y=FOUR_FIFTHS, line_dash="dot", line_color=BAD_COLOR)
     fig.add_hline(y=1.0, line_color=GOOD_COLOR, line_width=1)
     for i, (group, rows) in enumerate(real.groupby("group", sort=False)):

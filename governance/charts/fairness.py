@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GAP_SCALE,
@@ -14,8 +15,6 @@ from fairsynth.governance.charts.style import (
     apply_style,
 )
 
-FOUR_FIFTHS = 0.8
-UPPER_FOUR_FIFTHS = 1.25
 TRAINED_COLORS = {"real": SIDE_COLORS["real"], "synthetic": SIDE_COLORS["synthetic"]}
 
 
@@ -106,7 +105,7 @@ def impact_forest(impact: pd.DataFrame, *, title: str | None = None) -> go.Figur
         fig.add_annotation(x=np.log10(line), y=1.0, yref="paper", yanchor="bottom",
                            text=f"{line:g}", showarrow=False, font={"color": BAD_COLOR})
     fig.add_vline(x=1.0, line_color=NEUTRAL_COLOR, line_width=1)
-    ticks = [0.01, 0.05, 0.1, 0.2, 0.5, 0.8, 1, 1.25, 2, 5, 10]
+    ticks = [0.01, 0.05, 0.1, 0.2, 0.5, FOUR_FIFTHS, 1, UPPER_FOUR_FIFTHS, 2, 5, 10]
     fig.update_xaxes(type="log", title="disparate impact ratio (log scale)", tickvals=ticks,
                      ticktext=["0"] + [f"{t:g}" for t in ticks[1:]])
     fig.update_yaxes(tickvals=list(range(len(order))), ticktext=order, autorange="reversed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     NEUTRAL_COLOR,
@@ -14,12 +15,11 @@ from fairsynth.governance.charts.style import (
 )
 
 AFTER_COLOR = "#2e7d32"
-FOUR_FIFTHS = 0.8
 
 
 def _four_fifths(fig: go.Figure) -> None:
     fig.add_hline(y=FOUR_FIFTHS, line_dash="dash", line_color=BAD_COLOR,
-                  annotation_text="four-fifths (0.8)", annotation_position="top left")
+                  annotation_text=f"four-fifths ({FOUR_FIFTHS})", annotation_position="top left")
 
 
 def expected_shares(expected: pd.DataFrame, attribute: str, *, title: str | None = None) -> go.Figure:

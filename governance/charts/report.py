@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.privacy import group_risk_figure
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
@@ -15,8 +16,6 @@ from fairsynth.governance.charts.style import (
     apply_style,
 )
 from fairsynth.privacy.measures import MEASURES
-
-FOUR_FIFTHS = 0.8
 
 
 def _label(group: object) -> str:
@@ -60,7 +59,7 @@ def impact_figure(impact: pd.DataFrame, *, top: int = 20) -> go.Figure:
                              marker_color=color,
                              hovertemplate="%{y}<br>" + side + " ratio %{x:.2f}<extra></extra>"))
     fig.add_vline(x=FOUR_FIFTHS, line_dash="dash", line_color=BAD_COLOR,
-                  annotation_text="four-fifths (0.8)")
+                  annotation_text=f"four-fifths ({FOUR_FIFTHS})")
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="selection rate / reference group's rate")
     fig.update_yaxes(automargin=True)

@@ -1,0 +1,13 @@
+"""Numbers the analyses, findings and charts share, defined once so a chart line and a pass/fail
+verdict can never disagree."""
+
+from __future__ import annotations
+
+# The four-fifths rule (EEOC Uniform Guidelines, 29 CFR 1607.4(D)): a group whose selection rate
+# is below 80% of the reference group's shows adverse impact.
+FOUR_FIFTHS = 0.8
+# Its mirror image, 1 / 0.8: a ratio above it favours the group as strongly as 0.8 disfavours it.
+UPPER_FOUR_FIFTHS = 1.25
+# Two-sided 95% standard normal quantile, scipy.stats.norm.ppf(0.975) to full double precision
+# (hard-coded so the foundation needs no scipy).
+Z95 = 1.959963984540054
