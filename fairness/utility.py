@@ -6,13 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from fairsynth.foundation.codes import attribute_sets, combined_codes, label_codes
 from fairsynth.foundation.errors import InvalidInputError
@@ -26,7 +19,16 @@ MODELS = ("logistic", "gradient_boosting")
 OVERALL = "(all)"
 
 
-def _model(name: str, numeric: list[str], categorical: list[str], random_state: int) -> Pipeline:
+def _model(name: str, numeric: list[str], categorical: list[str], random_state: int):
+    # scikit-learn takes about a second to import; only this opt-in part needs it, so the audit
+    # tables (which name this module's columns) stay light to import.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
     num = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
     if name == "logistic":
         # Sparse one-hot keeps lbfgs fast (dense one-hot is about 4x slower on Adult).
@@ -89,6 +91,8 @@ def tstr(
         if y.all() or not y.any():
             raise InvalidInputError(
                 f"The {side} target has a single outcome; a classifier needs both outcomes.")
+    from sklearn.model_selection import train_test_split
+
     train_idx, test_idx = train_test_split(
         np.arange(len(real)), test_size=test_size, random_state=random_state, stratify=y_real)
     test = real.iloc[test_idx]

@@ -175,14 +175,6 @@ def format_for_path(path: str | Path) -> ExportFormat:
         "in / for one CSV file per table.")
 
 
-def export_report(report: AuditReport, fmt: str) -> bytes:
-    """The report rendered in a registered format (json, markdown, html, csv)."""
-    spec = EXPORTS.get(fmt)
-    if spec is None:
-        raise InvalidInputError(f"Unknown export format '{fmt}'. Available: {', '.join(EXPORTS)}.")
-    return spec.render(report)
-
-
 def write_report(report: AuditReport, path: str | Path) -> list[Path]:
     """Write the report to `path` by its extension; a path ending in / (or a folder) gets CSV files."""
     text = str(path)

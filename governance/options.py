@@ -8,7 +8,7 @@ from typing import Any
 
 from fairsynth.drift.timeline import REFERENCES as DRIFT_REFERENCES
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.windows import FREQS
+from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
 
 # Same default as privacy.report.DEFAULT_SAMPLE_SIZE (a test keeps them equal), so the audit and the
 # Privacy page report the same numbers.
@@ -23,7 +23,7 @@ class AuditOptions:
     max_order: int = 3
     # Reference group per attribute for disparate impact, e.g. (("sex", "Male"),); empty = highest rate.
     reference: tuple[tuple[str, str], ...] = ()
-    freq: str = "M"
+    freq: str = DEFAULT_FREQ
     drift_reference: str = "first"
     drift_reference_window: str | None = None
     include_fidelity: bool = True

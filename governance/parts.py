@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import import_module, metadata
+from importlib import metadata
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from fairsynth.drift import timeline
-from fairsynth.fairness import fidelity, impact, subgroups
+from fairsynth.fairness import fidelity, impact, subgroups, utility
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.governance.options import AuditOptions
@@ -133,8 +133,7 @@ def _drift(pair, options) -> dict[str, Any]:
 
 
 def _utility(pair, options) -> dict[str, Any]:
-    # scikit-learn costs about a second to import; only this opt-in part needs it.
-    return {"utility": import_module("fairsynth.fairness.utility").tstr(pair)}
+    return {"utility": utility.tstr(pair, max_order=options.max_order)}
 
 
 def split_privacy(table: pd.DataFrame | None) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:

@@ -18,6 +18,7 @@ from fairsynth.fairness.fidelity import FIDELITY_COLUMNS
 from fairsynth.fairness.impact import CHANGE_COLUMNS, IMPACT_COLUMNS, METRIC_COLUMNS
 from fairsynth.fairness.subgroups import GAP_COLUMNS
 from fairsynth.fairness.utility import TSTR_COLUMNS
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.privacy.report import GROUP_COLUMNS as PRIVACY_COLUMNS
 
 # Rows a summary shows per table; every row is in the JSON and CSV exports.
@@ -118,7 +119,7 @@ TABLES: dict[str, TableSpec] = {spec.key: spec for spec in (
         Shown("dataset", "data"), Shown("attribute", "attribute"), Shown("group", "group"),
         Shown("reference_group", "reference"), Shown("selection_rate", "selection rate"),
         Shown("ratio", "ratio"), Shown("ci_low", "95% CI low"), Shown("ci_high", "95% CI high"),
-        Shown("passes_four_fifths", "passes 0.8"), Shown("n", "rows"))),
+        Shown("passes_four_fifths", f"passes {FOUR_FIFTHS}"), Shown("n", "rows"))),
     TableSpec("impact_change", "Disparate impact, real vs synthetic (largest changes)",
               tuple(CHANGE_COLUMNS), (
         Shown("attribute", "attribute"), Shown("group", "group"),
