@@ -66,7 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 unless the version (that exact file) is approved")
     for verb in ("history", "show"):
         verbs.add_parser(verb, help=f"{verb} of a version").add_argument("version", metavar="VERSION")
-    verbs.add_parser("verify", help="recompute the trail's hash chain (exit 1 when broken)")
+    verify = verbs.add_parser("verify", help="recompute the trail's hash chain and replay it "
+                              "against the tables (exit 1 when broken)")
+    verify.add_argument("--expect-head", metavar="HASH",
+                        help="the head hash recorded earlier (e.g. from export): exit 1 when the "
+                             "head differs, as when the log's tail was deleted")
     export = verbs.add_parser("export", help="write every table and the trail as JSON")
     export.add_argument("--out", required=True, type=Path)
 
@@ -169,7 +173,15 @@ def _show(registry: Registry, user: str, args) -> int:
 def _verify(registry: Registry, user: str, args) -> int:
     report = registry.verify()
     print(f"fairsynth registry: {report.sentence()}")
-    return EXIT_OK if report.valid else EXIT_REFUSED
+    if not report.valid:
+        return EXIT_REFUSED
+    expected = (args.expect_head or "").strip().lower()
+    if expected and expected != report.head_hash:
+        sys.stderr.write(f"fairsynth registry: refused: the trail's head is event {report.head_id} "
+                         f"with hash {report.head_hash}, not the expected {expected} (events "
+                         "were removed from its end, or it is another registry).\n")
+        return EXIT_REFUSED
+    return EXIT_OK
 
 
 def _export(registry: Registry, user: str, args) -> int:

@@ -30,6 +30,7 @@ from fairsynth.governance.registry.errors import RefusedError
 from fairsynth.governance.registry.files import file_sha256, store_copy
 from fairsynth.governance.registry.headline import headline
 from fairsynth.governance.registry.inspect_file import inspect_table
+from fairsynth.governance.registry.replay import report_sha256
 from fairsynth.governance.registry.rules import (
     KINDS,
     REQUIRED_ROLE,
@@ -231,9 +232,10 @@ class Registry:
             synthetic = q.version_by_id(tx.connection, synthetic_version)
             decide.check_audit_pair(real, synthetic, report)
             policy = report.get("policy") or {}
+            report_json = json.dumps(report, ensure_ascii=False, allow_nan=False)
             audit_id = int(tx.connection.execute(insert(audits).values(
                 real_version_id=real["id"], synthetic_version_id=synthetic["id"],
-                report_json=json.dumps(report, ensure_ascii=False, allow_nan=False),
+                report_json=report_json,
                 policy_passed=figures.policy_passed, policy_source=policy.get("source"),
                 failed_checks=canonical_json(list(figures.failed_checks)),
                 lowest_disparate_impact=figures.lowest_disparate_impact,
@@ -244,7 +246,8 @@ class Registry:
             )).inserted_primary_key[0])
             payload = {"audit_id": audit_id, "real_version": real["id"],
                        "policy_passed": figures.policy_passed,
-                       "failed_checks": list(figures.failed_checks)}
+                       "failed_checks": list(figures.failed_checks),
+                       "report_sha256": report_sha256(report_json)}
             if synthetic["state"] == "draft":
                 tx.set_state(synthetic, "in_review")
                 payload |= {"from": "draft", "to": "in_review"}
