@@ -63,7 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status = verbs.add_parser("status", help="a version's state; --require gates a pipeline")
     status.add_argument("version", metavar="VERSION")
     status.add_argument("--require", choices=("approved",),
-                        help="exit 1 unless the version (that exact file) is approved")
+                        help="exit 1 unless the version (that exact file) is approved: in "
+                             "--project, else every version of it that is not retired")
+    status.add_argument("--project", metavar="NAME", help="only the version in this project")
     for verb in ("history", "show"):
         verbs.add_parser(verb, help=f"{verb} of a version").add_argument("version", metavar="VERSION")
     verify = verbs.add_parser("verify", help="recompute the trail's hash chain and replay it "
@@ -142,17 +144,22 @@ def _concern(registry: Registry, user: str, args) -> int:
 
 
 def _status(registry: Registry, user: str, args) -> int:
-    found = registry.versions_for(args.version)
+    found = registry.versions_for(args.version, project=args.project)
     for version in found:
-        print(f"version {version['id']} ({version['kind']}, sha256 {version['sha256'][:12]}): "
-              f"{version['state']}")
+        print(f"version {version['id']} ({version['kind']} in {version['project']}, sha256 "
+              f"{version['sha256'][:12]}): {version['state']}")
     if args.require is None:
         if not found:
             raise UnknownVersionError(f"No registered version matches '{args.version}'.")
         return EXIT_OK
-    if any(v["state"] == args.require for v in found):
+    # Without --project the file passes only if every live registration of it is approved: one
+    # flagged in another project is a reason not to use it anywhere.
+    live = [v for v in found if v["state"] != "retired"]
+    if live and all(v["state"] == args.require for v in live):
         return EXIT_OK
-    shown = ", ".join(f"version {v['id']} is {v['state']}" for v in found) or "it is not registered"
+    where = f" in project {args.project}" if args.project else ""
+    shown = (", ".join(f"version {v['id']} ({v['project']}) is {v['state']}" for v in found)
+             or f"it is not registered{where}")
     sys.stderr.write(f"fairsynth registry: refused: {args.version} is not {args.require} "
                      f"({shown}).\n")
     return EXIT_REFUSED

@@ -132,3 +132,44 @@ def test_audit_register_refuses_an_unknown_project_before_auditing(charter, monk
                  "--out", str(tables["real"].parent / "r.json"), "--register", "nope"])
     assert code == 2 and "no project of that name" in capsys.readouterr().err
     assert not (tables["real"].parent / "r.json").exists()
+
+
+def test_status_require_approved_needs_every_live_registration_or_the_named_project(
+        charter, monkeypatch, tables, capsys):
+    _approve_through_the_cli(monkeypatch, tables)
+    assert _as(monkeypatch, "alice", "project", "loans", "--purpose", "loan models") == 0
+    assert _as(monkeypatch, "bob", "register", tables["synthetic"], "--project", "loans",
+               "--kind", "synthetic") == 0  # the same file, version 3, draft in loans
+    capsys.readouterr()
+
+    assert _as(monkeypatch, "vic", "status", tables["synthetic"], "--require", "approved") == 1
+    assert "version 3 (loans) is draft" in capsys.readouterr().err
+    assert _as(monkeypatch, "vic", "status", tables["synthetic"], "--require", "approved",
+               "--project", "adult") == 0
+    assert _as(monkeypatch, "vic", "status", tables["synthetic"], "--require", "approved",
+               "--project", "loans") == 1
+    assert _as(monkeypatch, "vic", "status", tables["synthetic"], "--project", "nope") == 2
+
+    assert _as(monkeypatch, "carol", "retire", "3", "--reason", "wrong project") == 0
+    assert _as(monkeypatch, "vic", "status", tables["synthetic"], "--require", "approved") == 0
+
+
+def test_status_refuses_a_prefix_of_two_different_sha256(charter, monkeypatch, tables, capsys):
+    from sqlalchemy import insert
+
+    from fairsynth.governance.registry.schema import versions
+
+    _approve_through_the_cli(monkeypatch, tables)
+    sha = file_sha256(tables["synthetic"])
+    twin = sha[:12] + ("0" if sha[12] != "0" else "1") + sha[13:]
+    registry = Registry.open()
+    with registry.engine.begin() as connection:
+        connection.execute(insert(versions).values(
+            project_id=1, kind="synthetic", sha256=twin, state="draft", state_changed_at="x",
+            registered_by="bob", registered_at="x"))
+    registry.close()
+    capsys.readouterr()
+
+    assert _as(monkeypatch, "vic", "status", sha[:12], "--require", "approved") == 2
+    assert "2 different sha256" in capsys.readouterr().err
+    assert _as(monkeypatch, "vic", "status", sha, "--require", "approved") == 0

@@ -26,7 +26,7 @@ from fairsynth.governance.registry.chain import (
     verify_chain,
 )
 from fairsynth.governance.registry.database import lock_for_write, make_engine, migrate
-from fairsynth.governance.registry.errors import RefusedError
+from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
 from fairsynth.governance.registry.files import file_sha256, store_copy
 from fairsynth.governance.registry.headline import headline
 from fairsynth.governance.registry.inspect_file import inspect_table
@@ -331,11 +331,28 @@ class Registry:
                     moved.append(int(version["id"]))
         return moved
 
-    def versions_for(self, ref: str) -> list[dict]:
-        """Every version a reference names (a file registered in two projects is two versions)."""
+    def versions_for(self, ref: str, *, project: str | None = None) -> list[dict]:
+        """Every version a reference names (a file registered in two projects is two versions),
+        with its project's name; only those of `project` when given. A sha256 prefix that matches
+        two different files is refused as ambiguous (bad input)."""
         parsed = q.parse_ref(ref)
         with self._read() as connection:
-            return [dict(v) for v in q.matching_versions(connection, parsed)]
+            found = q.matching_versions(connection, parsed)
+            if len({v["sha256"] for v in found}) > 1:
+                raise UnknownVersionError(
+                    f"'{parsed.text}' is the start of {len({v['sha256'] for v in found})} different "
+                    "sha256; give more of it or a version id.")
+            names = {}
+            if project is not None:
+                charter = q.project_by_name(connection, project)
+                if charter is None:
+                    raise InvalidInputError(f"No project named {project}.")
+                names[charter["id"]] = project
+                found = [v for v in found if v["project_id"] == charter["id"]]
+            for v in found:
+                if v["project_id"] not in names:
+                    names[v["project_id"]] = q.project_by_id(connection, v["project_id"])["name"]
+            return [{**dict(v), "project": names[v["project_id"]]} for v in found]
 
     def details(self, ref: str) -> dict:
         parsed = q.parse_ref(ref)
