@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from registry_reports import failing_report
+from registry_reports import record
 
 from fairsynth.foundation.paths import resource
 from fairsynth.governance.cli import main
@@ -38,8 +38,7 @@ def _approve_through_the_cli(monkeypatch, tables) -> None:
     assert _as(monkeypatch, "bob", "register", tables["synthetic"], "--project", "adult",
                "--kind", "synthetic", "--parent", "1") == 0
     registry = Registry.open()
-    registry.record_audit("bob", real_version=1, synthetic_version=2,
-                          report=failing_report("max_abs_share_gap"))
+    record(registry, 1, 2, "max_abs_share_gap")
     registry.close()
     assert _as(monkeypatch, "carol", "waive", tables["synthetic"], "--check", "max_abs_share_gap",
                "--reason", "within noise") == 0

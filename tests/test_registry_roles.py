@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from registry_reports import failing_report
+from registry_reports import failing_report, record
 from sqlalchemy import func, select, update
 
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.governance.registry.errors import RefusedError
 from fairsynth.governance.registry.files import store_root
+from fairsynth.governance.registry.replay import policy_text_sha256
 from fairsynth.governance.registry.schema import events, versions
 
 pytest_plugins = ["conftest_registry"]
@@ -66,7 +67,7 @@ def test_the_registrant_cannot_approve_even_as_an_approver(registry, tables):
     registry.grant("alice", "bob", "approver")  # bob registered it and is now an approver
     real, _ = registry.register("bob", tables["real"], project="adult", kind="real")
     syn, _ = registry.register("bob", tables["synthetic"], project="adult", kind="synthetic")
-    registry.record_audit("bob", real_version=real, synthetic_version=syn, report=failing_report())
+    record(registry, real, syn)
 
     _refused(registry, lambda: registry.approve("bob", str(syn), "mine"), "separation of duties")
     registry.approve("carol", str(syn), "passing audit")
@@ -75,8 +76,7 @@ def test_the_registrant_cannot_approve_even_as_an_approver(registry, tables):
 
 def test_a_failed_audit_needs_a_waiver_per_failed_check(registry, tables, audited):
     v = str(audited["synthetic"])
-    registry.record_audit("bob", real_version=audited["real"], synthetic_version=audited["synthetic"],
-                          report=failing_report("max_abs_share_gap", "min_column_fidelity"))
+    record(registry, audited["real"], audited["synthetic"], "max_abs_share_gap", "min_column_fidelity")
 
     _refused(registry, lambda: registry.approve("carol", v, "ok"),
              "failed max_abs_share_gap, min_column_fidelity with no waiver")
@@ -100,8 +100,7 @@ def test_approval_needs_an_audit_of_that_exact_version(registry, tables, audited
 
 def test_lifecycle_transitions_and_reasons(registry, tables, audited):
     v = str(audited["synthetic"])
-    registry.record_audit("bob", real_version=audited["real"], synthetic_version=audited["synthetic"],
-                          report=failing_report())
+    record(registry, audited["real"], audited["synthetic"])
     registry.approve("carol", v, "passes")
     registry.flag("carol", v, "a downstream model underperforms")
     assert _state(registry, audited["synthetic"]) == "flagged"
@@ -145,20 +144,17 @@ def test_retire_never_erases_a_file_outside_the_store(registry, tables, audited)
 
 def test_a_failing_audit_or_blocking_concern_flags_an_approved_version(registry, audited):
     v = str(audited["synthetic"])
-    registry.record_audit("bob", real_version=audited["real"], synthetic_version=audited["synthetic"],
-                          report=failing_report())
+    record(registry, audited["real"], audited["synthetic"])
     registry.approve("carol", v, "passes")
 
-    registry.record_audit("bob", real_version=audited["real"], synthetic_version=audited["synthetic"],
-                          report=failing_report("min_disparate_impact"))
+    record(registry, audited["real"], audited["synthetic"], "min_disparate_impact")
 
     assert _state(registry, audited["synthetic"]) == "flagged"
     last = registry.history(v)[-1]
     assert (last["actor"], last["action"], last["payload"]["trigger"]) == ("fairsynth", "flag",
                                                                            "failed_audit")
     registry.reopen("carol", v, "re-checked")
-    registry.record_audit("bob", real_version=audited["real"], synthetic_version=audited["synthetic"],
-                          report=failing_report())
+    record(registry, audited["real"], audited["synthetic"])
     registry.approve("dave", v, "passes again")
     registry.file_concern("vic", v, "rows of minors", blocking=True)
     assert _state(registry, audited["synthetic"]) == "flagged"
@@ -166,8 +162,7 @@ def test_a_failing_audit_or_blocking_concern_flags_an_approved_version(registry,
 
 def test_the_review_cadence_moves_an_old_approval_to_review_due(registry, audited):
     v = str(audited["synthetic"])
-    registry.record_audit("bob", real_version=audited["real"], synthetic_version=audited["synthetic"],
-                          report=failing_report())
+    record(registry, audited["real"], audited["synthetic"])
     registry.approve("carol", v, "passes")
     assert registry.apply_review_cadence() == []
 
@@ -179,3 +174,25 @@ def test_the_review_cadence_moves_an_old_approval_to_review_due(registry, audite
 
 def test_the_last_admin_cannot_be_demoted(registry):
     _refused(registry, lambda: registry.grant("alice", "alice", "viewer"), "only admin")
+
+
+def test_an_audit_under_another_policy_is_not_evidence(registry, audited):
+    v, ids = str(audited["synthetic"]), (audited["real"], audited["synthetic"])
+    lax = policy_text_sha256("[thresholds]\nmin_disparate_impact = 0.0\n")
+    record(registry, *ids, policy_sha256=lax)
+    _refused(registry, lambda: registry.approve("carol", v, "ok"), "another policy than the charter")
+    record(registry, *ids, policy_sha256=None)
+    _refused(registry, lambda: registry.approve("carol", v, "ok"), "another policy than the charter")
+    record(registry, *ids)
+    registry.approve("carol", v, "passes the charter's policy")
+    assert _state(registry, audited["synthetic"]) == "approved"
+
+
+@pytest.mark.parametrize("inputs", [{}, {"real": {"sha256": "0" * 64}, "synthetic": {}}])
+def test_an_audit_report_must_name_the_sha256_of_both_versions(registry, audited, inputs):
+    before = _events(registry)
+    with pytest.raises(InvalidInputError, match="sha256"):
+        registry.record_audit("bob", real_version=audited["real"],
+                              synthetic_version=audited["synthetic"],
+                              report={**failing_report(), "inputs": inputs})
+    assert _events(registry) == before

@@ -28,7 +28,7 @@ def test_migrations_upgrade_an_empty_database_to_the_schema(registry_url):
     migrate(engine)
     migrate(engine)  # opening again is a no-op at head
 
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     assert TABLES <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         # schema.py (what the code reads and writes) says the same as the migration made.
@@ -146,3 +146,32 @@ def test_verify_names_a_table_row_edited_behind_the_trail(registry, registry_url
     sentence = report.sentence()
     assert sentence.startswith(f"The tables disagree with the trail at {row}: ")
     assert sentence.endswith(".") and sentence.count(". ") == 0
+
+
+def test_upgrading_a_database_made_by_0001_keeps_its_data(registry_url):
+    engine = make_engine(registry_url)
+    migrate(engine, "0001")
+    with engine.begin() as connection:
+        for statement in [
+            "INSERT INTO grants VALUES ('alice', 'admin', 'alice', '2025-01-01')",
+            "INSERT INTO projects (id, name, purpose, uses, audiences, owner, policy_version, "
+            "approver_role, triggers, created_by, created_at) VALUES (1, 'adult', 'p', '[]', '[]', "
+            "'alice', 0, 'approver', '[]', 'alice', '2025-01-01')",
+            "INSERT INTO versions (id, project_id, kind, sha256, state, state_changed_at, "
+            "registered_by, registered_at) VALUES (1, 1, 'synthetic', 'ab', 'in_review', 't', 'bob', 't')",
+            "INSERT INTO audits (id, real_version_id, synthetic_version_id, report_json, "
+            "failed_checks, run_by, run_at) VALUES (1, 1, 1, '{}', '[]', 'bob', 't')",
+        ]:
+            connection.execute(text(statement))
+
+    migrate(engine)
+
+    assert current_revision(engine) == "0002"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT role FROM grants")).scalar_one() == "admin"
+        assert connection.execute(text("SELECT state FROM versions")).scalar_one() == "in_review"
+        audit = connection.execute(text("SELECT report_json, policy_sha256 FROM audits")).one()
+        assert tuple(audit) == ("{}", None)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+    engine.dispose()

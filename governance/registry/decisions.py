@@ -15,6 +15,7 @@ from fairsynth.governance.registry.chain import now_utc
 from fairsynth.governance.registry.errors import RefusedError
 from fairsynth.governance.registry.files import erase
 from fairsynth.governance.registry.headline import Headline
+from fairsynth.governance.registry.replay import policy_text_sha256
 from fairsynth.governance.registry.rules import TRANSITIONS, role_allows
 from fairsynth.governance.registry.schema import decisions, versions
 
@@ -76,6 +77,13 @@ def approve(tx, version: RowMapping, reason: str) -> None:
     if audit["policy_passed"] is None:
         raise RefusedError(f"The latest audit of version {version['id']} (audit {audit['id']}) ran "
                            "without a policy, so it cannot show the policy passed.")
+    if not charter["policy_toml"]:
+        raise RefusedError(f"Project {charter['name']}'s charter has no policy, so no audit can "
+                           "show the charter's policy passed.")
+    if audit["policy_sha256"] != policy_text_sha256(charter["policy_toml"]):
+        raise RefusedError(f"The latest audit of version {version['id']} (audit {audit['id']}) was "
+                           f"checked against another policy than the charter of {charter['name']}, "
+                           "so it is not evidence for approval.")
     failed = json.loads(audit["failed_checks"])
     unwaived = [c for c in failed if c not in q.waived_checks(tx.connection, version["id"], audit["id"])]
     if not audit["policy_passed"] and (unwaived or not failed):
@@ -171,7 +179,10 @@ def check_audit_pair(real: RowMapping | None, synthetic: RowMapping | None, repo
         raise InvalidInputError(f"Versions {real['id']} and {synthetic['id']} belong to different projects.")
     for side, row in (("real", real), ("synthetic", synthetic)):
         sha = ((report.get("inputs") or {}).get(side) or {}).get("sha256")
-        if sha and sha != row["sha256"]:
+        if not sha:
+            raise InvalidInputError(f"The report names no sha256 for its {side} input, so it "
+                                    f"cannot be shown to be an audit of version {row['id']}.")
+        if sha != row["sha256"]:
             raise InvalidInputError(f"The report's {side} input is not version {row['id']} "
                                     "(its sha256 differs).")
     if synthetic["state"] == "retired":

@@ -16,6 +16,11 @@ from sqlalchemy import Connection, select
 from fairsynth.governance.registry.schema import audits, events, grants, versions
 
 
+def policy_text_sha256(policy_toml: str) -> str:
+    """The sha256 of a policy TOML text (UTF-8): what an audit run and a charter are compared by."""
+    return hashlib.sha256(policy_toml.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def report_sha256(report_json: str) -> str:
     """The sha256 of an audit run's stored report JSON text (UTF-8)."""
     return hashlib.sha256(report_json.encode("utf-8", "surrogateescape")).hexdigest()

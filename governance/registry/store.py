@@ -224,8 +224,12 @@ class Registry:
             return version_id, True
 
     def record_audit(self, user: str, *, real_version: int, synthetic_version: int, report: dict,
-                     fairsynth_version: str | None = None) -> int:
-        """Store an audit run of a (real, synthetic) pair and fire the charter's review triggers."""
+                     policy_sha256: str | None = None, fairsynth_version: str | None = None) -> int:
+        """Store an audit run of a (real, synthetic) pair and fire the charter's review triggers.
+
+        `policy_sha256` is that of the policy TOML text the run was checked against
+        (policy_text_sha256); approval needs it to be the charter's.
+        """
         figures = headline(report)
         with self._write(user, "audit") as tx:
             real = q.version_by_id(tx.connection, real_version)
@@ -237,6 +241,7 @@ class Registry:
                 real_version_id=real["id"], synthetic_version_id=synthetic["id"],
                 report_json=report_json,
                 policy_passed=figures.policy_passed, policy_source=policy.get("source"),
+                policy_sha256=policy_sha256 if report.get("policy") else None,
                 failed_checks=canonical_json(list(figures.failed_checks)),
                 lowest_disparate_impact=figures.lowest_disparate_impact,
                 largest_share_gap=figures.largest_share_gap,
@@ -247,7 +252,8 @@ class Registry:
             payload = {"audit_id": audit_id, "real_version": real["id"],
                        "policy_passed": figures.policy_passed,
                        "failed_checks": list(figures.failed_checks),
-                       "report_sha256": report_sha256(report_json)}
+                       "report_sha256": report_sha256(report_json),
+                       "policy_sha256": policy_sha256 if report.get("policy") else None}
             if synthetic["state"] == "draft":
                 tx.set_state(synthetic, "in_review")
                 payload |= {"from": "draft", "to": "in_review"}
