@@ -172,3 +172,16 @@ def test_status_refuses_a_prefix_of_two_different_sha256(charter, monkeypatch, t
     assert _as(monkeypatch, "vic", "status", sha[:12], "--require", "approved") == 2
     assert "2 different sha256" in capsys.readouterr().err
     assert _as(monkeypatch, "vic", "status", sha, "--require", "approved") == 0
+
+
+def test_a_version_id_is_read_before_a_file_of_that_name(charter, monkeypatch, tables, tmp_path,
+                                                         capsys):
+    _approve_through_the_cli(monkeypatch, tables)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "1").write_bytes(tables["synthetic"].read_bytes())  # a file named like version 1
+    capsys.readouterr()
+
+    assert _as(monkeypatch, "vic", "show", "1") == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "real"
+    assert _as(monkeypatch, "vic", "show", "./1") == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "synthetic"

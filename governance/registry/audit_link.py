@@ -54,7 +54,7 @@ def register_audit_run(report: AuditReport, *, real: Path, synthetic: Path, proj
                              if charter is not None and charter["policy_toml"] else None)
         real_id, _ = registry.register(user, real, project=project, kind="real")
         synthetic_id, _ = registry.register(user, synthetic, project=project, kind="synthetic",
-                                            parent=str(real_id))
+                                            parent=real_id)
         data = report_to_dict(report)
         return registry.record_audit(user, real_version=real_id, synthetic_version=synthetic_id,
                                      report=data, policy_sha256=policy_sha256,

@@ -185,7 +185,7 @@ class Registry:
 
     # -- versions, audits, notes, concerns ----------------------------------------------------
     def register(self, user: str, path: str | Path, *, project: str, kind: str,
-                 parent: str | None = None) -> tuple[int, bool]:
+                 parent: str | int | None = None) -> tuple[int, bool]:
         """Register a file as a version (copied into the store); (id, False) if already registered."""
         if kind not in KINDS:
             raise InvalidInputError(f"Unknown kind '{kind}'; kinds: {', '.join(KINDS)}.")
