@@ -196,3 +196,24 @@ def test_an_audit_report_must_name_the_sha256_of_both_versions(registry, audited
                               synthetic_version=audited["synthetic"],
                               report={**failing_report(), "inputs": inputs})
     assert _events(registry) == before
+
+
+def test_retire_erases_the_file_only_after_the_commit(registry, audited, monkeypatch):
+    from fairsynth.governance.registry import store
+
+    v = str(audited["synthetic"])
+    stored = Path(registry.details(v)["uri"])
+    real_append = store.append_event
+
+    def failing_append(connection, **fields):
+        if fields["action"] == "retire":
+            raise RuntimeError("the database went away")
+        return real_append(connection, **fields)
+
+    monkeypatch.setattr(store, "append_event", failing_append)
+    with pytest.raises(RuntimeError):
+        registry.retire("carol", v, "superseded")
+
+    assert stored.is_file()  # rolled back: the version is live, and so is its file
+    details = registry.details(v)
+    assert details["state"] == "in_review" and details["uri"] == str(stored)

@@ -13,7 +13,7 @@ from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.governance.registry import queries as q
 from fairsynth.governance.registry.chain import now_utc
 from fairsynth.governance.registry.errors import RefusedError
-from fairsynth.governance.registry.files import erase
+from fairsynth.governance.registry.files import erasable, erase
 from fairsynth.governance.registry.headline import Headline
 from fairsynth.governance.registry.replay import policy_text_sha256
 from fairsynth.governance.registry.rules import TRANSITIONS, role_allows
@@ -134,8 +134,13 @@ def retire(tx, version: RowMapping, reason: str, *, replacement: RowMapping | No
                            "replacement is another live version of the same project.")
     uri, erased = version["uri"], False
     # Versions of one file share its stored copy (content-addressed): the last one out erases it.
+    # The file is checked now and erased only once the retirement is committed, so a transaction
+    # that fails or rolls back never leaves a live version without its file.
     if uri and not q.uri_in_use(tx.connection, uri, besides=version["id"]):
-        erased = erase(uri)
+        stored = erasable(uri)
+        erased = stored is not None
+        if stored is not None:
+            tx.after_commit.append(lambda: erase(str(stored)))
         tx.connection.execute(update(versions).where(versions.c.id == version["id"]).values(uri=None))
     replacement_id = None if replacement is None else replacement["id"]
     _transition(tx, version, "retire", reason, {"replacement": replacement_id, "file_erased": erased},

@@ -51,8 +51,9 @@ def store_copy(path: Path, sha256: str) -> Path:
     return target.resolve()
 
 
-def erase(uri: str) -> bool:
-    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone."""
+def erasable(uri: str) -> Path | None:
+    """The stored file `uri` names, checked to be inside the store and not a symbolic link (refused
+    otherwise); None if it is already gone. Checked inside a transaction, erased after its commit."""
     root = store_root().resolve()
     path = Path(uri)
     if path.is_symlink():
@@ -60,7 +61,13 @@ def erase(uri: str) -> bool:
     resolved = path.resolve()
     if not resolved.is_relative_to(root):
         raise RefusedError(f"The file {uri} is outside the registry's store {root}, so it is not erased.")
-    if not resolved.is_file():
+    return resolved if resolved.is_file() else None
+
+
+def erase(uri: str) -> bool:
+    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone."""
+    resolved = erasable(uri)
+    if resolved is None:
         return False
     size = resolved.stat().st_size
     with resolved.open("r+b") as handle:

@@ -6,9 +6,9 @@ before anything is written, so the trail holds only what happened.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -59,6 +59,8 @@ class Tx:
     connection: Connection
     user: str
     role: str
+    # What to do once the transaction has committed (erasing a retired file), in order.
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
     def event(self, action: str, subject: str, payload: dict) -> dict:
         return append_event(self.connection, actor=self.user, role=self.role, action=action,
@@ -114,7 +116,10 @@ class Registry:
             needed = REQUIRED_ROLE[action]
             if not role_allows(role, needed):
                 raise RefusedError(_role_refusal(user, role, action, needed))
-            yield Tx(connection, user, role)
+            tx = Tx(connection, user, role)
+            yield tx
+        for deferred in tx.after_commit:
+            deferred()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
