@@ -10,6 +10,7 @@ from registry_reports import failing_report, record
 from sqlalchemy import func, select, update
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import resource
 from fairsynth.governance.registry.errors import RefusedError
 from fairsynth.governance.registry.files import store_root
 from fairsynth.governance.registry.replay import policy_text_sha256
@@ -217,3 +218,23 @@ def test_retire_erases_the_file_only_after_the_commit(registry, audited, monkeyp
     assert stored.is_file()  # rolled back: the version is live, and so is its file
     details = registry.details(v)
     assert details["state"] == "in_review" and details["uri"] == str(stored)
+
+
+def test_the_charters_approver_role_applies_to_every_decision(registry, tables):
+    registry.create_project("alice", "strict", purpose="p", approver_role="admin",
+                            policy_toml=resource("policy.example.toml").read_text())
+    real, _ = registry.register("bob", tables["real"], project="strict", kind="real")
+    syn, _ = registry.register("bob", tables["synthetic"], project="strict", kind="synthetic")
+    record(registry, real, syn, "max_abs_share_gap")
+    v = str(syn)
+    for action in (lambda: registry.waive("carol", v, "max_abs_share_gap", "noise"),
+                   lambda: registry.reject("carol", v, "no"),
+                   lambda: registry.retire("carol", v, "old"),
+                   lambda: registry.approve("carol", v, "ok")):
+        _refused(registry, action, "made by the admin role, and carol is approver")
+    registry.waive("alice", v, "max_abs_share_gap", "noise")
+    registry.approve("alice", v, "waived")
+    _refused(registry, lambda: registry.flag("carol", v, "x"), "made by the admin role")
+    _refused(registry, lambda: registry.reopen("carol", v, "x"), "made by the admin role")
+    registry.flag("alice", v, "complaint")
+    assert _state(registry, syn) == "flagged"

@@ -58,13 +58,19 @@ def _not_the_registrant(tx, version: RowMapping, kind: str) -> None:
                            f"must {kind} it (separation of duties).")
 
 
+def check_charter_role(tx, version: RowMapping, kind: str) -> None:
+    """Every decision on a version (approve, waive, reject, flag, reopen, retire) needs at least the
+    approver role its project's charter names."""
+    charter = q.project_by_id(tx.connection, version["project_id"])
+    if not role_allows(tx.role, charter["approver_role"]):
+        raise RefusedError(f"Project {charter['name']}'s decisions ({kind} included) are made by the "
+                           f"{charter['approver_role']} role, and {tx.user} is {tx.role}.")
+
+
 def approve(tx, version: RowMapping, reason: str) -> None:
     """Approve: the charter's approver role, not the registrant, a passing (or waived) latest audit."""
     _check_transition(version, "approve")
     charter = q.project_by_id(tx.connection, version["project_id"])
-    if not role_allows(tx.role, charter["approver_role"]):
-        raise RefusedError(f"Project {charter['name']} is approved by the {charter['approver_role']} "
-                           f"role, and {tx.user} is {tx.role}.")
     _not_the_registrant(tx, version, "approve")
     blocking = [c["id"] for c in q.open_concerns(tx.connection, version["id"]) if c["blocking"]]
     if blocking:

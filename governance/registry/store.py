@@ -316,6 +316,7 @@ class Registry:
         replacement_ref = None if replacement is None else q.parse_ref(replacement)
         with self._write(user, kind) as tx:
             version = q.resolve_version(tx.connection, parsed)
+            decide.check_charter_role(tx, version, kind)
             if replacement_ref is not None:
                 options["replacement"] = q.resolve_version(tx.connection, replacement_ref)
             decide.DECISIONS[kind](tx, version, reason, **options)
