@@ -238,3 +238,22 @@ def test_the_charters_approver_role_applies_to_every_decision(registry, tables):
     _refused(registry, lambda: registry.reopen("carol", v, "x"), "made by the admin role")
     registry.flag("alice", v, "complaint")
     assert _state(registry, syn) == "flagged"
+
+
+def test_the_recorded_sha256_is_that_of_the_stored_bytes(registry, tables, monkeypatch):
+    from fairsynth.governance.registry import store
+    from fairsynth.governance.registry.files import file_sha256
+
+    real_inspect = store.inspect_table
+
+    def inspect_while_the_source_changes(path):
+        tables["synthetic"].write_text("sex,income\nF,>50K\n")  # rewritten mid-registration
+        return real_inspect(path)
+
+    monkeypatch.setattr(store, "inspect_table", inspect_while_the_source_changes)
+    version, _ = registry.register("bob", tables["synthetic"], project="adult", kind="synthetic")
+
+    details = registry.details(str(version))
+    assert file_sha256(details["uri"]) == details["sha256"]
+    assert Path(details["uri"]).name.startswith(details["sha256"])
+    assert not list(store_root().glob("*.partial"))

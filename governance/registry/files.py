@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import uuid
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
@@ -37,18 +37,32 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def store_copy(path: Path, sha256: str) -> Path:
-    """Copy a file into the store under its sha256 (kept if already there); return the copy's path."""
+def store_copy(path: Path) -> tuple[str, Path]:
+    """Copy a file into the store, hashing the bytes as they are copied; (sha256, the copy's path).
+
+    The copy is written to a `.partial` file and renamed to `<sha256><suffixes>` once its hash is
+    known, so the name always matches the bytes under it even if the source changes meanwhile.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file.")
     root = store_root()
-    target = root / sha256[:2] / f"{sha256}{''.join(path.suffixes[-2:])}"
-    if target.is_file():
-        return target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + f".{os.getpid()}.partial")
-    shutil.copyfile(path, partial)
-    # Another writer may have stored the same bytes meanwhile: replace is atomic and equivalent.
-    os.replace(partial, target)
-    return target.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    partial = root / f".{os.getpid()}.{uuid.uuid4().hex}.partial"
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as source, partial.open("xb") as copy:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                copy.write(chunk)
+        sha256 = digest.hexdigest()
+        target = root / sha256[:2] / f"{sha256}{''.join(path.suffixes[-2:])}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Another writer may have stored the same bytes meanwhile: replace is atomic and equivalent.
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return sha256, target.resolve()
 
 
 def erasable(uri: str) -> Path | None:

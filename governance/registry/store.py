@@ -27,7 +27,7 @@ from fairsynth.governance.registry.chain import (
 )
 from fairsynth.governance.registry.database import lock_for_write, make_engine, migrate
 from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
-from fairsynth.governance.registry.files import file_sha256, store_copy
+from fairsynth.governance.registry.files import store_copy
 from fairsynth.governance.registry.headline import headline
 from fairsynth.governance.registry.inspect_file import inspect_table
 from fairsynth.governance.registry.replay import report_sha256
@@ -195,8 +195,10 @@ class Registry:
         if kind not in KINDS:
             raise InvalidInputError(f"Unknown kind '{kind}'; kinds: {', '.join(KINDS)}.")
         path = Path(path)
-        sha256 = file_sha256(path)
-        facts = inspect_table(path)
+        # Hashed while copied into the store, then read from the copy: what is recorded is what is
+        # stored, even if the source file changes meanwhile.
+        sha256, stored = store_copy(path)
+        facts = inspect_table(stored)
         parent_ref = None if parent is None else q.parse_ref(parent)
         with self._write(user, "register") as tx:
             charter = q.project_by_name(tx.connection, project)
@@ -217,7 +219,7 @@ class Registry:
             at = now_utc()
             row = {"project_id": charter["id"], "kind": kind, "sha256": sha256,
                    "rows": facts.rows, "columns": facts.columns,
-                   "uri": str(store_copy(path, sha256)), "source_name": path.name,
+                   "uri": str(stored), "source_name": path.name,
                    "parent_id": parent_id, "settings": facts.settings, "seed": facts.seed,
                    "privacy_ledger": facts.privacy_ledger, "state": "draft",
                    "state_changed_at": at, "registered_by": user, "registered_at": at}
