@@ -257,3 +257,20 @@ def test_the_recorded_sha256_is_that_of_the_stored_bytes(registry, tables, monke
     assert file_sha256(details["uri"]) == details["sha256"]
     assert Path(details["uri"]).name.startswith(details["sha256"])
     assert not list(store_root().glob("*.partial"))
+
+
+def test_a_disabled_trigger_does_not_hide_an_enabled_one(registry, tables):
+    registry.create_project("alice", "quiet", purpose="p", triggers=["privacy_finding"],
+                            policy_toml=resource("policy.example.toml").read_text())
+    real, _ = registry.register("bob", tables["real"], project="quiet", kind="real")
+    syn, _ = registry.register("bob", tables["synthetic"], project="quiet", kind="synthetic")
+    record(registry, real, syn)
+    registry.approve("carol", str(syn), "passes")
+
+    record(registry, real, syn, "min_disparate_impact",  # fails (trigger off) and finds a risk (on)
+           findings=[{"kind": "privacy", "severity": "high", "sentence": "rows are copied"}])
+
+    assert _state(registry, syn) == "flagged"
+    last = registry.history(str(syn))[-1]["payload"]
+    assert (last["trigger"], last["triggers"], last["reason"]) == (
+        "privacy_finding", ["privacy_finding"], "rows are copied")

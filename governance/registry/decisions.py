@@ -158,27 +158,33 @@ DECISIONS: dict[str, Callable] = {"approve": approve, "reject": reject, "flag": 
 
 
 # -- triggers: an approved version goes to flagged, with the reason, when evidence turns -------
-def _trigger(tx, version: RowMapping, name: str, reason: str, cause: dict) -> None:
+def _trigger(tx, version: RowMapping, fired: list[tuple[str, str]], cause: dict) -> None:
+    """Flag the version for every enabled trigger among `fired` ((name, reason) pairs), in one event."""
     charter = q.project_by_id(tx.connection, version["project_id"])
-    if name not in json.loads(charter["triggers"]) or version["state"] not in ("approved", "review_due"):
+    enabled = set(json.loads(charter["triggers"]))
+    fired = [(name, reason) for name, reason in fired if name in enabled]
+    if not fired or version["state"] not in ("approved", "review_due"):
         return
     tx.set_state(version, "flagged")
     tx.system_event("flag", f"version:{version['id']}", {
-        "from": version["state"], "to": "flagged", "trigger": name, "reason": reason, **cause})
+        "from": version["state"], "to": "flagged", "trigger": fired[0][0],
+        "triggers": [name for name, _ in fired], "reason": "; ".join(r for _, r in fired), **cause})
 
 
 def audit_triggers(tx, version: RowMapping, figures: Headline, audit_id: int) -> None:
-    """A new audit of an approved version that fails the policy, or finds a high privacy risk."""
+    """A new audit of an approved version that fails the policy, or finds a high privacy risk
+    (each trigger evaluated: one disabled in the charter does not hide another)."""
+    fired = []
     if figures.policy_passed is False:
-        _trigger(tx, version, "failed_audit",
-                 f"audit {audit_id} failed {', '.join(figures.failed_checks) or 'the policy'}",
-                 {"audit_id": audit_id})
-    elif figures.privacy_alerts:
-        _trigger(tx, version, "privacy_finding", figures.privacy_alerts[0], {"audit_id": audit_id})
+        fired.append(("failed_audit",
+                      f"audit {audit_id} failed {', '.join(figures.failed_checks) or 'the policy'}"))
+    if figures.privacy_alerts:
+        fired.append(("privacy_finding", figures.privacy_alerts[0]))
+    _trigger(tx, version, fired, {"audit_id": audit_id})
 
 
 def concern_trigger(tx, version: RowMapping, concern_id: int) -> None:
-    _trigger(tx, version, "blocking_concern", f"blocking concern {concern_id} was filed",
+    _trigger(tx, version, [("blocking_concern", f"blocking concern {concern_id} was filed")],
              {"concern_id": concern_id})
 
 
