@@ -6,6 +6,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from fairsynth.governance.registry.schema import events
@@ -66,3 +67,24 @@ def test_eight_processes_lose_no_event(registry, audited):
     ids = _ids(registry)
     assert ids == list(range(1, before + WRITERS * WRITES_EACH + 1))
     assert registry.verify().valid
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(registry, audited, registry_url, monkeypatch):
+    if not registry_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL reads never take the advisory write lock")
+    import sqlite3
+
+    from fairsynth.governance.registry import database
+    from fairsynth.governance.registry.store import Registry
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_SECONDS", 1)
+    reader = Registry(database.make_engine(registry_url))
+    writer = sqlite3.connect(registry_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process's write transaction, still open
+    try:
+        assert reader.details("2")["state"] == "in_review"
+        assert reader.verify().valid
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.close()

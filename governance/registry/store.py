@@ -25,7 +25,7 @@ from fairsynth.governance.registry.chain import (
     now_utc,
     verify_chain,
 )
-from fairsynth.governance.registry.database import lock_for_write, make_engine, migrate
+from fairsynth.governance.registry.database import make_engine, migrate, write_transaction
 from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
 from fairsynth.governance.registry.files import store_copy
 from fairsynth.governance.registry.headline import headline
@@ -110,8 +110,7 @@ class Registry:
 
     @contextmanager
     def _write(self, user: str, action: str) -> Iterator[Tx]:
-        with self.engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(self.engine) as connection:
             role = q.role_of(connection, user)
             needed = REQUIRED_ROLE[action]
             if not role_allows(role, needed):
@@ -129,8 +128,7 @@ class Registry:
     # -- users and charters -------------------------------------------------------------------
     def init(self, user: str) -> bool:
         """Make `user` the first admin; False (nothing written) when the registry already has users."""
-        with self.engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(self.engine) as connection:
             if q.has_grants(connection):
                 return False
             connection.execute(insert(grants).values(user=user, role="admin", granted_by=user,
@@ -327,8 +325,7 @@ class Registry:
     def apply_review_cadence(self, now: datetime | None = None) -> list[int]:
         """Move approved versions past their charter's review cadence to review_due."""
         moved = []
-        with self.engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(self.engine) as connection:
             tx = Tx(connection, SYSTEM_ACTOR, SYSTEM_ROLE)
             due = connection.execute(
                 select(versions, projects.c.review_days).join(projects)
