@@ -274,3 +274,18 @@ def test_a_disabled_trigger_does_not_hide_an_enabled_one(registry, tables):
     last = registry.history(str(syn))[-1]["payload"]
     assert (last["trigger"], last["triggers"], last["reason"]) == (
         "privacy_finding", ["privacy_finding"], "rows are copied")
+
+
+def test_the_registrant_cannot_waive_a_check(registry, audited):
+    registry.grant("alice", "bob", "approver")
+    _refused(registry, lambda: registry.waive("bob", str(audited["synthetic"]), "max_abs_share_gap",
+                                              "mine is fine"), "separation of duties")
+
+
+def test_a_waiver_does_not_carry_over_to_a_newer_failing_audit(registry, audited):
+    v, ids = str(audited["synthetic"]), (audited["real"], audited["synthetic"])
+    registry.waive("carol", v, "max_abs_share_gap", "in the noise")
+    record(registry, *ids, "max_abs_share_gap")  # the same check fails again, in a newer run
+
+    _refused(registry, lambda: registry.approve("dave", v, "waived before"),
+             "failed max_abs_share_gap with no waiver")
