@@ -289,3 +289,19 @@ def test_a_waiver_does_not_carry_over_to_a_newer_failing_audit(registry, audited
 
     _refused(registry, lambda: registry.approve("dave", v, "waived before"),
              "failed max_abs_share_gap with no waiver")
+
+
+def test_erase_does_not_follow_a_link_swapped_in_after_the_checks(registry, audited, tables,
+                                                                  monkeypatch):
+    from fairsynth.governance.registry import files
+
+    stored = Path(registry.details(str(audited["synthetic"]))["uri"])
+    stored.unlink()
+    stored.symlink_to(tables["real"])  # the swap, after the checks below saw a regular file
+    kept = tables["real"].read_bytes()
+    monkeypatch.setattr(files.Path, "is_symlink", lambda self: False)
+    monkeypatch.setattr(files.Path, "resolve", lambda self, strict=False: self.absolute())
+
+    with pytest.raises(RefusedError, match="symbolic link"):
+        files.erase(str(stored))
+    assert tables["real"].read_bytes() == kept

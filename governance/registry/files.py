@@ -7,8 +7,10 @@ with database access could change, so erase() resolves it and refuses anything o
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import uuid
 from pathlib import Path
 
@@ -79,12 +81,27 @@ def erasable(uri: str) -> Path | None:
 
 
 def erase(uri: str) -> bool:
-    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone."""
+    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone.
+
+    The file is opened with O_NOFOLLOW and checked to be a regular file through its descriptor, so
+    a symbolic link swapped in after erasable()'s checks is refused, never followed.
+    """
     resolved = erasable(uri)
     if resolved is None:
         return False
-    size = resolved.stat().st_size
-    with resolved.open("r+b") as handle:
+    try:
+        fd = os.open(resolved, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RefusedError(f"The stored file {uri} is a symbolic link, so it is not erased.") from exc
+        raise
+    with os.fdopen(fd, "r+b") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedError(f"The stored file {uri} is not a regular file, so it is not erased.")
+        size = info.st_size
         zeros = bytes(min(CHUNK, max(size, 1)))
         written = 0
         while written < size:
