@@ -1,7 +1,8 @@
 """`fairsynth registry`: the governance registry's verbs (see DESIGN.md, "Governance registry").
 
 Acts as $FAIRSYNTH_USER (else the OS user), checked against the registry's grants. VERSION is a
-version id (read first: `12` is version 12 even if a file 12 exists), a file path (hashed) or a sha256 / unique prefix of 12+ hex characters.
+version id (read first: `12` is version 12 even if a file 12 exists), a file path (hashed) or a
+sha256 / unique prefix of 12+ hex characters.
 Exit codes: 0 done, 1 refused by a rule or policy, 2 bad input (one line on stderr).
 """
 
