@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from fairsynth.engines.sql_sample import loader_frame, sample_query
 from fairsynth.engines.sql_values import (
     favourable_masks,
     grouping_rows,
@@ -27,7 +30,7 @@ from fairsynth.engines.sql_windows import SqlWindowCounts
 from fairsynth.engines.tables import SIDES, Cells, ColumnCounts, order_labels
 from fairsynth.foundation.codes import MISSING, label
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.pair import PairSurface, Problem
+from fairsynth.foundation.pair import DatasetPair, PairSurface, Problem, make_pair
 from fairsynth.foundation.roles import MAX_PROTECTED_GROUPS, Roles
 
 VIEWS = {"real": "fs_real", "synthetic": "fs_synthetic"}
@@ -41,10 +44,21 @@ class Runner(Protocol):
     """What an engine gives the shared queries."""
 
     engine: str
+    # Each view's file, and the rule's type of each column of a CSV view (None for Parquet).
+    paths: dict[str, Path]
+    csv_types: dict[str, dict[str, str] | None]
 
     def quote(self, name: str) -> str: ...
 
+    def literal(self, text: str) -> str: ...
+
+    def trim(self, expr: str, chars: str) -> str: ...
+
+    def matches(self, expr: str, pattern: str) -> str: ...
+
     def query(self, sql: str) -> pd.DataFrame: ...
+
+    def arrow(self, sql: str) -> pa.Table: ...
 
     def column_types(self, view: str) -> dict[str, str]: ...
 
@@ -95,6 +109,18 @@ class SqlPair(SqlWindowCounts, PairSurface):
         return SqlPair(self.runner, roles, real_name=self.real_name,
                        synthetic_name=self.synthetic_name, real_sha256=self.real_sha256,
                        synthetic_sha256=self.synthetic_sha256, window_hint=self.window_hint)
+
+    def sample_pair(self, n: int, seed: int) -> DatasetPair:
+        """At most n rows per side drawn in the engine by a seeded hash of each row number (same
+        seed, same rows), typed as the pandas loader types the files, with this pair's roles."""
+        frames = {}
+        for side in SIDES:
+            view = VIEWS[side]
+            rows = self.runner.arrow(sample_query(view, ROW, n, seed))
+            frames[side] = loader_frame(rows, ROW, self.runner.csv_types.get(view),
+                                        self.runner.paths[view])
+        return make_pair(frames["real"], frames["synthetic"], self.roles,
+                         real_name=self.real_name, synthetic_name=self.synthetic_name)
 
     def distinct(self, column: str, *, side: str = "real", limit: int = 50) -> pd.Series:
         """Up to `limit` distinct non-missing values of a column (to guess a favourable value)."""
