@@ -28,11 +28,17 @@ def loader_frame(rows: pa.Table, row: str, csv_types: dict[str, str] | None, pat
     if csv_types is not None:
         # CSV: the rule's types were chosen on the whole file, so they hold for any sample of it.
         return pd.DataFrame({c: typed_column(frame[c], kind) for c, kind in csv_types.items()})
-    # Parquet: the file's schema (with its pandas metadata) read the way the loader reads it.
+    # Parquet: Arrow converts the sample as the loader converts the file (bool or int with nulls
+    # become object or float, by the data: so a column whose nulls all fall outside the sample
+    # comes back bool/int where the whole file reads as object/float). Only what the file's schema and pandas metadata fix
+    # is applied: extension dtypes (Int64, category, ...) and the timestamps' zone and unit.
     expected = pq.read_schema(path).empty_table().to_pandas().dtypes
     for col in frame.columns:
-        if col in expected and frame[col].dtype != expected[col]:
-            frame[col] = _as_dtype(frame[col], expected[col])
+        dtype = expected.get(col)
+        fixed = isinstance(dtype, pd.api.extensions.ExtensionDtype) or (
+            dtype is not None and pd.api.types.is_datetime64_any_dtype(dtype))
+        if fixed and frame[col].dtype != dtype:
+            frame[col] = _as_dtype(frame[col], dtype)
     return frame
 
 

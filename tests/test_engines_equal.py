@@ -177,3 +177,40 @@ def test_every_engine_types_the_csv_like_the_pandas_loader(files):
     assert {c: types[c] for c in expected} == expected
     assert duck.types["real"]["zip"] == "VARCHAR" and duck.types["real"]["flag"] == "BOOLEAN"
     assert sorted(duck.distinct("consent")) == ["no", "yes"]
+
+
+def _sample_is_typed_and_drawn_from_the_file(engine: str, files, fmt: str) -> None:
+    real, synthetic = files[fmt]
+    pair = open_on(engine, real, synthetic)
+    loaded = make_pair(load_table(real), load_table(synthetic), ROLES)
+    first = pair.sample_pair(400, seed=7)
+    again = open_on(engine, real, synthetic).sample_pair(400, seed=7)
+    other = pair.sample_pair(400, seed=8)
+    assert len(first.real) == 400 and len(first.synthetic) == 400
+    assert first.roles == pair.roles
+    # Same seed, same rows (a fresh open too); another seed, other rows.
+    pd.testing.assert_frame_equal(first.real, again.real)
+    pd.testing.assert_frame_equal(first.synthetic, again.synthetic)
+    assert set(first.real["id"]) != set(other.real["id"])
+    for side in ("real", "synthetic"):
+        sample, full = getattr(first, side), getattr(loaded, side)
+        # Typed as the pandas loader types the whole file, and each row is that file row.
+        assert sample.dtypes.to_dict() == full.dtypes.to_dict(), side
+        expected = full.set_index("id").loc[sample["id"]].reset_index()
+        pd.testing.assert_frame_equal(sample.reset_index(drop=True), expected, obj=side)
+    # More than a side's rows: the whole side, in file order.
+    everything = pair.sample_pair(10_000, seed=1)
+    pd.testing.assert_frame_equal(everything.synthetic, loaded.synthetic)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_duckdb_sample_is_reproducible_and_typed_like_pandas(files, fmt):
+    _sample_is_typed_and_drawn_from_the_file("duckdb", files, fmt)
+
+
+@pytest.mark.spark
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java 17 (java not on PATH)")
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_spark_sample_is_reproducible_and_typed_like_pandas(files, fmt):
+    pytest.importorskip("pyspark")
+    _sample_is_typed_and_drawn_from_the_file("spark", files, fmt)
