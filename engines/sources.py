@@ -6,8 +6,12 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
+from fairsynth.engines.duckdb_runner import DuckDBRunner
+from fairsynth.engines.spark_runner import SparkRunner
+from fairsynth.engines.sql import SqlPair
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.roles import Roles
+from fairsynth.foundation.loading import MAX_UPLOAD_BYTES
+from fairsynth.foundation.roles import Roles, guess_favorable
 
 Engine = Literal["pandas", "duckdb", "spark"]
 ENGINES = ("pandas", "duckdb", "spark")
@@ -31,8 +35,6 @@ def choose_engine(paths: list[Path], engine: str | None) -> str:
         if engine not in ENGINES:
             raise InvalidInputError(f"Unknown engine '{engine}'. Available: {', '.join(ENGINES)}.")
         return engine
-    from fairsynth.foundation.loading import MAX_UPLOAD_BYTES
-
     limit = min(AUTO_DUCKDB_BYTES, MAX_UPLOAD_BYTES)
     return "duckdb" if any(Path(p).stat().st_size > limit for p in paths if Path(p).is_file()) else "pandas"
 
@@ -44,18 +46,13 @@ def open_pair(real: str | Path, synthetic: str | Path, roles: Roles, *, engine: 
     for path in (real, synthetic):
         if not path.is_file():
             raise InvalidInputError(f"{path}: no such file.")
+    # The runners import duckdb / pyspark only when one is built (they are heavy to load).
     if engine == "duckdb":
-        from fairsynth.engines.duckdb_runner import DuckDBRunner
-
         runner = DuckDBRunner(real, synthetic)
     elif engine == "spark":
-        from fairsynth.engines.spark_runner import SparkRunner
-
         runner = SparkRunner(real, synthetic, session=spark)
     else:
         raise InvalidInputError(f"open_pair serves the SQL engines (duckdb, spark), not '{engine}'.")
-    from fairsynth.engines.sql import SqlPair
-
     return SqlPair(runner, roles, real_name=str(real), synthetic_name=str(synthetic),
                    real_sha256=file_sha256(real) if hash_files else "",
                    synthetic_sha256=file_sha256(synthetic) if hash_files else "",
@@ -67,8 +64,6 @@ def open_audit_pair(real: Path, synthetic: Path, *, protected: tuple[str, ...], 
                     ignored: tuple[str, ...], engine: Engine, freq: str = "M"):
     """What `fairsynth audit --engine duckdb|spark` audits: the files opened in the engine, roles
     checked there, the favourable value guessed from the target's distinct values when not given."""
-    from fairsynth.foundation.roles import guess_favorable
-
     roles = Roles(protected=protected, target=target, favorable=favorable, prediction=prediction,
                   time=time, ignored=ignored)
     probe = open_pair(real, synthetic, Roles(), engine=engine, window_freq=None)

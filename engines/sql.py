@@ -8,61 +8,59 @@ approx_count_distinct) is shared text. Only grouped counts leave the engine: the
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from fairsynth.engines.tables import NEVER, SIDES, Cells, ColumnCounts, WindowCounts, order_labels
+from fairsynth.engines.sql_sample import loader_frame, sample_query
+from fairsynth.engines.sql_values import (
+    favourable_masks,
+    grouping_rows,
+    is_missing,
+    min_by,
+    type_kind,
+    value_key,
+)
+from fairsynth.engines.sql_windows import SqlWindowCounts
+from fairsynth.engines.tables import SIDES, Cells, ColumnCounts, order_labels
 from fairsynth.foundation.codes import MISSING, label
-from fairsynth.foundation.errors import InvalidInputError, NoTimeRoleError
-from fairsynth.foundation.pair import PairSurface
-from fairsynth.foundation.roles import MAX_PROTECTED_GROUPS, Roles, favorable_mask
-from fairsynth.foundation.windows import FREQS, table_from_counts
+from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.pair import DatasetPair, PairSurface, Problem, make_pair
+from fairsynth.foundation.roles import MAX_PROTECTED_GROUPS, Roles
 
 VIEWS = {"real": "fs_real", "synthetic": "fs_synthetic"}
 ROW = "__fs_row"
 # Numeric columns with more distinct values than this are counted in equal-width bins.
 MAX_EXACT_VALUES = 200_000
 BINS = 10_000
-TRUNC_UNITS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 
 
 class Runner(Protocol):
     """What an engine gives the shared queries."""
 
     engine: str
+    # Each view's file, and the rule's type of each column of a CSV view (None for Parquet).
+    paths: dict[str, Path]
+    csv_types: dict[str, dict[str, str] | None]
 
     def quote(self, name: str) -> str: ...
 
+    def literal(self, text: str) -> str: ...
+
+    def trim(self, expr: str, chars: str) -> str: ...
+
+    def matches(self, expr: str, pattern: str) -> str: ...
+
     def query(self, sql: str) -> pd.DataFrame: ...
 
+    def arrow(self, sql: str) -> pa.Table: ...
+
     def column_types(self, view: str) -> dict[str, str]: ...
-
-
-def type_kind(sql_type: str) -> str:
-    """numeric, datetime, bool or text, from a DuckDB or Spark type name."""
-    t = sql_type.lower()
-    if t.startswith(("bool",)):
-        return "bool"
-    if t.startswith(("timestamp", "date")):
-        return "datetime"
-    if t.startswith(("tinyint", "smallint", "int", "bigint", "hugeint", "ubigint", "uinteger",
-                     "usmallint", "utinyint", "uhugeint", "float", "double", "real", "decimal",
-                     "long", "short", "byte")):
-        return "numeric"
-    return "text"
-
-
-def _missing(value) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating):
-        return not math.isfinite(value)
-    return bool(pd.isna(value)) if not isinstance(value, str | bytes | bool) else False
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class TableStub:
         return self.rows, len(self.columns)
 
 
-class SqlPair(PairSurface):
+class SqlPair(SqlWindowCounts, PairSurface):
     """A real/synthetic pair that stays in DuckDB or Spark; it answers the count queries itself."""
 
     def __init__(self, runner: Runner, roles: Roles, *, real_name: str, synthetic_name: str,
@@ -112,6 +110,18 @@ class SqlPair(PairSurface):
                        synthetic_name=self.synthetic_name, real_sha256=self.real_sha256,
                        synthetic_sha256=self.synthetic_sha256, window_hint=self.window_hint)
 
+    def sample_pair(self, n: int, seed: int) -> DatasetPair:
+        """At most n rows per side drawn in the engine by a seeded hash of each row number (same
+        seed, same rows), typed as the pandas loader types the files, with this pair's roles."""
+        frames = {}
+        for side in SIDES:
+            view = VIEWS[side]
+            rows = self.runner.arrow(sample_query(view, ROW, n, seed))
+            frames[side] = loader_frame(rows, ROW, self.runner.csv_types.get(view),
+                                        self.runner.paths[view])
+        return make_pair(frames["real"], frames["synthetic"], self.roles,
+                         real_name=self.real_name, synthetic_name=self.synthetic_name)
+
     def distinct(self, column: str, *, side: str = "real", limit: int = 50) -> pd.Series:
         """Up to `limit` distinct non-missing values of a column (to guess a favourable value)."""
         q = self._q(column)
@@ -127,8 +137,6 @@ class SqlPair(PairSurface):
 
 
     def _validate(self):
-        from fairsynth.foundation.pair import Problem
-
         roles = self.roles
         shared = self.shared_columns
         named = list(roles.protected) + [c for c in (roles.target, roles.prediction, roles.time) if c]
@@ -160,11 +168,6 @@ class SqlPair(PairSurface):
             return self._memo[key]
 
     # --- counts ---
-    def _window_expr(self, freq: str) -> str:
-        if freq not in TRUNC_UNITS:
-            raise InvalidInputError(f"Unknown window frequency '{freq}'. Available: {', '.join(FREQS)}.")
-        return f"date_trunc('{TRUNC_UNITS[freq]}', TRY_CAST({self._q(self.roles.time)} AS TIMESTAMP))"
-
     def _group_query(self, side: str, freq: str | None) -> pd.DataFrame:
         """Rows and first row number per (protected values, target, prediction[, window])."""
         roles = self.roles
@@ -194,7 +197,7 @@ class SqlPair(PairSurface):
         frames = {side: self._groups(side) for side in SIDES}
         labels = {}
         for i, a in enumerate(attrs):
-            seen = {MISSING if _missing(v) else label(v) for f in frames.values() for v in f[f"g{i}"]}
+            seen = {MISSING if is_missing(v) else label(v) for f in frames.values() for v in f[f"g{i}"]}
             labels[a] = order_labels(seen)
             if len([t for t in labels[a] if t != MISSING]) > MAX_PROTECTED_GROUPS:
                 raise InvalidInputError(
@@ -215,7 +218,7 @@ class SqlPair(PairSurface):
         """Cell index per group row and masks of its outcome."""
         sizes = tuple(len(labels[a]) for a in attrs)
         index = {a: {t: i for i, t in enumerate(labels[a])} for a in attrs}
-        parts = [np.array([index[a][MISSING if _missing(v) else label(v)] for v in frame[f"g{i}"]],
+        parts = [np.array([index[a][MISSING if is_missing(v) else label(v)] for v in frame[f"g{i}"]],
                           dtype=np.int64) for i, a in enumerate(attrs)]
         flat = np.ravel_multi_index(parts, sizes) if attrs else np.zeros(len(frame), dtype=np.int64)
         return sizes, parts, flat
@@ -224,10 +227,10 @@ class SqlPair(PairSurface):
         roles = self.roles
         out = {}
         if roles.target and roles.favorable is not None:
-            known, fav = _favourable(frame["y"], roles.favorable)
+            known, fav = favourable_masks(frame["y"], roles.favorable)
             out.update(known=known, fav=fav & known)
             if roles.prediction:
-                p_known, p_fav = _favourable(frame["p"], roles.favorable)
+                p_known, p_fav = favourable_masks(frame["p"], roles.favorable)
                 both = known & p_known
                 out.update(both=both, tp=both & fav & p_fav, fp=both & ~fav & p_fav,
                            fn=both & fav & ~p_fav, tn=both & ~fav & ~p_fav)
@@ -243,57 +246,13 @@ class SqlPair(PairSurface):
             measures[name] = np.bincount(flat[mask], weights=n[mask], minlength=n_cells)
         measures = {k: v.astype(np.int64).reshape(sizes) for k, v in measures.items()}
         first_row = frame["first_row"].to_numpy(dtype=np.int64)
-        first = {a: _min_by(parts[i], first_row, len(labels[a])) for i, a in enumerate(attrs)}
+        first = {a: min_by(parts[i], first_row, len(labels[a])) for i, a in enumerate(attrs)}
         first_both = None
         if "both" in masks:
             both = masks["both"]
-            first_both = {a: _min_by(parts[i][both], first_row[both], len(labels[a]))
+            first_both = {a: min_by(parts[i][both], first_row[both], len(labels[a]))
                           for i, a in enumerate(attrs)}
         return measures, first, first_both
-
-    def windows(self, *, freq: str | None, n_windows: int | None, min_rows: int) -> WindowCounts:
-        """The real side's window table and its cell counts per window (calendar windows only)."""
-        if not self.roles.time:
-            raise NoTimeRoleError()
-        if n_windows is not None:
-            raise InvalidInputError(
-                f"Equal-count windows need the rows in memory; the {self.engine} engine counts "
-                "calendar windows (freq D, W, M, Q or Y).")
-        return self._cached(("windows", freq, min_rows), lambda: self._windows(freq, min_rows))
-
-    def _windows(self, freq: str, min_rows: int) -> WindowCounts:
-        cells = self.cells()
-        frame = self._groups("real", freq)
-        unparseable = int(frame.loc[frame["w"].isna() & (frame["has_t"] == 1), "n"].sum())
-        dated = frame[frame["w"].notna()].copy()
-        dated["w"] = pd.to_datetime(dated["w"]).dt.tz_localize(None) if getattr(
-            pd.to_datetime(dated["w"]).dt, "tz", None) else pd.to_datetime(dated["w"])
-        per_window = dated.groupby("w")["n"].sum()
-        if per_window.empty:
-            raise InvalidInputError(
-                f"Time column '{self.roles.time}' has no date in the real table, so there are no windows.")
-        table = table_from_counts(per_window, per_window.index.max(), freq=freq, min_rows=min_rows)
-        table = table[table["rows"] > 0].reset_index(drop=True)
-        block = pd.Series(np.arange(len(table)), index=table["window"].to_numpy())
-        blocks = block.reindex(dated["w"].to_numpy()).to_numpy(dtype=np.int64)
-        attrs = cells.attributes
-        sizes, parts, flat = self._coded(dated, attrs, cells.labels)
-        n_cells = int(np.prod(sizes)) if attrs else 1
-        key = blocks * n_cells + flat
-        n = dated["n"].to_numpy(dtype=np.int64)
-        total = len(table) * n_cells
-        measures = {"rows": np.bincount(key, weights=n, minlength=total)}
-        for name, mask in self._outcome_masks(dated).items():
-            if name in ("known", "fav"):
-                measures[name] = np.bincount(key[mask], weights=n[mask], minlength=total)
-        shaped = {k: v.astype(np.int64).reshape((len(table), *sizes)) for k, v in measures.items()}
-        first_row = dated["first_row"].to_numpy(dtype=np.int64)
-        first = {}
-        for i, a in enumerate(attrs):
-            size = len(cells.labels[a])
-            first[a] = _min_by(blocks * size + parts[i], first_row, len(table) * size).reshape(
-                len(table), size)
-        return WindowCounts(table, unparseable, shaped, first)
 
     def _numeric_plan(self) -> dict[str, tuple[float, float] | None]:
         """Per numeric analysis column: None (count exact values) or (low, bin width) for binning."""
@@ -315,8 +274,8 @@ class SqlPair(PairSurface):
                 if distinct <= MAX_EXACT_VALUES:
                     plan[c] = None
                     continue
-                lows = [float(stats[s][f"lo{i}"]) for s in SIDES if not _missing(stats[s][f"lo{i}"])]
-                highs = [float(stats[s][f"hi{i}"]) for s in SIDES if not _missing(stats[s][f"hi{i}"])]
+                lows = [float(stats[s][f"lo{i}"]) for s in SIDES if not is_missing(stats[s][f"lo{i}"])]
+                highs = [float(stats[s][f"hi{i}"]) for s in SIDES if not is_missing(stats[s][f"hi{i}"])]
                 lo, hi = min(lows), max(highs)
                 plan[c] = (lo, (hi - lo) / BINS if hi > lo else 1.0)
             return plan
@@ -358,7 +317,7 @@ class SqlPair(PairSurface):
         _, bins = self._value_expr(column)
 
         def convert(v):
-            if _missing(v):
+            if is_missing(v):
                 return None
             if kind == "datetime":
                 return pd.Timestamp(v).value / 1e9
@@ -368,7 +327,7 @@ class SqlPair(PairSurface):
             return label(v)
 
         raw = pd.unique(pd.concat([f["v"] for f in frames.values()], ignore_index=True))
-        mapped = {_key(v): convert(v) for v in raw}
+        mapped = {value_key(v): convert(v) for v in raw}
         present = [m for m in mapped.values() if m is not None]
         if numeric:
             support = np.unique(np.asarray(present, dtype=np.float64))
@@ -392,14 +351,14 @@ class SqlPair(PairSurface):
         w1 = len(support) + 1
         overall, by_attr = {}, {}
         for side, frame in frames.items():
-            codes = np.array([lookup[_key(v)] for v in frame["v"]], dtype=np.int64)
+            codes = np.array([lookup[value_key(v)] for v in frame["v"]], dtype=np.int64)
             n = frame["n"].to_numpy(dtype=np.int64)
             by_attr[side] = {}
             attrs = list(self.roles.protected)
             for i, a in enumerate(attrs):
-                rows = _grouping_rows(frame, i, len(attrs), "g")
+                rows = grouping_rows(frame, i, len(attrs), "g")
                 index = {t: j for j, t in enumerate(cells.labels[a])}
-                g = np.array([index[MISSING if _missing(v) else label(v)]
+                g = np.array([index[MISSING if is_missing(v) else label(v)]
                               for v in frame.loc[rows, f"g{i}"]], dtype=np.int64)
                 key = g * w1 + codes[rows]
                 by_attr[side][a] = np.bincount(key, weights=n[rows], minlength=len(index) * w1).astype(
@@ -411,63 +370,3 @@ class SqlPair(PairSurface):
                 overall[side] = np.bincount(codes[rows], weights=n[rows], minlength=w1).astype(np.int64)
         return ColumnCounts(name, numeric, is_dt, support, overall, by_attr, exact=exact)
 
-    def column_windows(self, name: str, *, freq: str | None, n_windows: int | None,
-                       min_rows: int) -> np.ndarray:
-        """Real-side value counts of a column per window, (windows, width + 1), on `column(name)`'s support."""
-        win = self.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
-        return self._cached(("column_windows", name, freq, min_rows),
-                            lambda: self._column_windows(name, freq, win))
-
-    def _column_windows(self, name: str, freq: str, win: WindowCounts) -> np.ndarray:
-        hint = self.window_hint[0] if self.window_hint else None
-        if hint == freq:
-            frame = self._column_frames(name)["real"]
-        else:
-            frame = self._column_query("real", name, freq)
-        counts = self.column(name)
-        # The window rows' values are among the real side's, so the column's lookup covers them.
-        lookup = self._cached(("lookup", name), lambda: None)
-        w1 = counts.width + 1
-        part = frame[(frame["s_w"].to_numpy() == 0) & frame["w"].notna().to_numpy()]
-        starts = pd.to_datetime(part["w"])
-        if getattr(starts.dt, "tz", None) is not None:
-            starts = starts.dt.tz_localize(None)
-        block = pd.Series(np.arange(len(win.table)), index=win.table["window"].to_numpy())
-        blocks = block.reindex(starts.to_numpy()).to_numpy(dtype=float)
-        ok = ~np.isnan(blocks)
-        codes = np.array([lookup[_key(v)] for v in part["v"]], dtype=np.int64)
-        key = blocks[ok].astype(np.int64) * w1 + codes[ok]
-        n = part["n"].to_numpy(dtype=np.float64)[ok]
-        out = np.bincount(key, weights=n, minlength=len(win.table) * w1)
-        return out.astype(np.int64).reshape(len(win.table), w1)
-
-
-def _key(value):
-    # NaN != NaN: give every missing value one dictionary key.
-    return None if _missing(value) else value
-
-
-def _grouping_rows(frame: pd.DataFrame, i: int, n_attrs: int, prefix: str) -> np.ndarray:
-    """Rows of GROUPING SET i: its attribute grouped (flag 0), every other key rolled up (flag 1)."""
-    rows = frame[f"s_{prefix}{i}"].to_numpy() == 0
-    for j in range(n_attrs):
-        if j != i:
-            rows &= frame[f"s_{prefix}{j}"].to_numpy() == 1
-    if "s_w" in frame:
-        rows &= frame["s_w"].to_numpy() == 1
-    return rows
-
-
-def _min_by(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    out = np.full(size, NEVER, dtype=np.int64)
-    np.minimum.at(out, codes, values)
-    return out
-
-
-def _favourable(values: pd.Series, favorable: str) -> tuple[np.ndarray, np.ndarray]:
-    known = np.array([not _missing(v) for v in values], dtype=bool)
-    fav = np.zeros(len(values), dtype=bool)
-    if known.any():
-        present = pd.Series([v for v, k in zip(values, known, strict=True) if k]).infer_objects()
-        fav[known] = favorable_mask(present, favorable).to_numpy(dtype=bool)
-    return known, fav

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from fairsynth.foundation.csv_types import NA_VALUES, type_text_frame
 from fairsynth.foundation.errors import InvalidInputError
 
 MAX_UPLOAD_MB = 200
@@ -31,8 +32,7 @@ ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 # Byte-order marks of the UTF-16/32 encodings (Excel's "Unicode text"); UTF-32 first, it starts like UTF-16.
 WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
              (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-# Text that means "missing" in the wild (Adult writes '?').
-NA_VALUES = ["", "?", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"]
+__all__ = ["MAX_UPLOAD_BYTES", "NA_VALUES", "LoadedTable", "load_table"]
 
 
 @dataclass(frozen=True)
@@ -104,9 +104,12 @@ def _parse_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, str, str | None,
     delimiter = _sniff_delimiter(text)
     _check_header(text, delimiter, name)
     try:
+        # Every cell as text: the column types are FairSynth's rule (foundation/csv_types.py),
+        # the one DuckDB and Spark apply too, not pandas' own inference.
         frame = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
+            dtype=str,
             na_values=NA_VALUES,
             keep_default_na=False,
             skipinitialspace=True,
@@ -116,7 +119,8 @@ def _parse_bytes(data: bytes, name: str) -> tuple[pd.DataFrame, str, str | None,
         raise InvalidInputError(f"{name}: the CSV is malformed ({_first_line(exc)}).") from exc
     except (ValueError, UnicodeError, csv.Error) as exc:
         raise InvalidInputError(f"{name}: the CSV could not be read ({_first_line(exc)}).") from exc
-    return _strip_text(frame), "csv", encoding.replace("-sig", ""), delimiter
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return type_text_frame(frame)[0], "csv", encoding.replace("-sig", ""), delimiter
 
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
@@ -249,32 +253,6 @@ def _check_frame(frame: pd.DataFrame, name: str) -> None:
     blank = [str(c) for c in frame.columns if str(c).startswith("Unnamed: ")]
     if blank:
         raise InvalidInputError(f"{name}: some columns have no name ({len(blank)}); name them all.")
-
-
-def _strip_text(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].str.strip() if _all_text(frame[col]) else frame[col]
-            frame[col] = _overflowing_numbers(frame[col])
-    return frame
-
-
-def _overflowing_numbers(values: pd.Series) -> pd.Series:
-    # pandas keeps a number column as text when one value overflows a float ("1e999");
-    # read it as numbers (that value becomes inf, which the pair then treats as missing).
-    present = values.dropna()
-    if present.empty or not _all_text(present.head(1000)):
-        return values
-    try:
-        present.head(1000).astype("float64")  # cheap refusal of ordinary text columns
-        return values.astype("float64")  # Python's float() reads "1e999" as inf, pandas' parser not
-    except (ValueError, TypeError, OverflowError):
-        return values
-
-
-def _all_text(series: pd.Series) -> bool:
-    return bool(series.dropna().map(type).eq(str).all())
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from fairsynth.drift.timeline import drift_over_time
 from fairsynth.engines import as_counter
-from fairsynth.engines.pandas_counts import PandasCounter, counter_for, encode
+from fairsynth.engines.pandas_counts import PandasCounter, counter_for
+from fairsynth.engines.pandas_encoding import encode
 from fairsynth.fairness.fidelity import column_fidelity
 from fairsynth.fairness.impact import disparate_impact
 from fairsynth.fairness.subgroups import subgroup_gaps
