@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     grant = verbs.add_parser("grant", help="give a user a role (admin)")
     grant.add_argument("user")
     grant.add_argument("role", choices=ROLES)
-    project = verbs.add_parser("project", help="create a project and its charter (admin)")
+    project = verbs.add_parser("project", help="create a project and its charter, or write a new version of it (admin)")
     project.add_argument("name")
     project.add_argument("--purpose", required=True)
     project.add_argument("--uses", nargs="+", default=[], help="intended uses")
@@ -114,9 +114,13 @@ def _project(registry: Registry, user: str, args) -> int:
         if not args.policy.is_file():
             raise InvalidInputError(f"{args.policy}: no such policy file.")
         policy = args.policy.read_text(encoding="utf-8")
+    known = registry.project(args.name) is not None
     registry.create_project(user, args.name, purpose=args.purpose, uses=args.uses,
                             audiences=args.audiences, policy_toml=policy,
                             review_days=args.review_days, approver_role=args.approver_role)
+    if known:
+        version = registry.project(args.name)["policy_version"]
+        return _say(f"charter of project {args.name} updated (policy version {version}).")
     return _say(f"project {args.name} created.")
 
 

@@ -305,3 +305,21 @@ def test_erase_does_not_follow_a_link_swapped_in_after_the_checks(registry, audi
     with pytest.raises(RefusedError, match="symbolic link"):
         files.erase(str(stored))
     assert tables["real"].read_bytes() == kept
+
+
+def test_a_new_charter_version_bumps_the_policy_version_and_old_audits_stop_counting(registry, audited):
+    v, ids = str(audited["synthetic"]), (audited["real"], audited["synthetic"])
+    record(registry, *ids)  # passes the charter's policy as it was
+    _refused(registry, lambda: registry.create_project("bob", "adult", purpose="p"), "admin")
+    stricter = resource("policy.example.toml").read_text() + "\n# stricter review\n"
+    registry.create_project("alice", "adult", purpose="train income models, v2",
+                            policy_toml=stricter, review_days=30)
+    charter = registry.project("adult")
+    assert charter["policy_version"] == 2 and charter["purpose"].endswith("v2")
+    assert charter["owner"] == "alice"
+    # The audit was checked against the old text: no longer evidence for approval.
+    _refused(registry, lambda: registry.approve("carol", v, "ok"), "another policy than the charter")
+    # The same text again keeps the version; the trail holds every charter and still verifies.
+    registry.create_project("alice", "adult", purpose="same policy", policy_toml=stricter)
+    assert registry.project("adult")["policy_version"] == 2
+    assert registry.verify().valid

@@ -82,6 +82,14 @@ def _role_refusal(user: str, role: str | None, action: str, needed: str) -> str:
     return f"{user} is {_article(role)} {role}, and {action} needs the {needed} role or above."
 
 
+def _policy_version(existing: RowMapping | None, policy_toml: str | None) -> int:
+    """1 for a first policy, the same number for the same text, one more for a changed text."""
+    if existing is None:
+        return 1 if policy_toml else 0
+    version = int(existing["policy_version"])
+    return version if policy_toml == existing["policy_toml"] else version + 1
+
+
 def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
@@ -159,7 +167,10 @@ class Registry:
                        audiences: Sequence[str] = (), policy_toml: str | None = None,
                        review_days: int | None = None, approver_role: str = "approver",
                        triggers: Sequence[str] = REVIEW_TRIGGERS) -> int:
-        """Create a project and its charter (admin only); the policy text is validated and copied."""
+        """Create a project and its charter, or write a new version of an existing charter (admin only).
+
+        The policy text is validated and copied; its version goes up whenever the text changes.
+        """
         name, purpose = _text(name, "project name"), _text(purpose, "purpose")
         if policy_toml is not None:
             parse_policy(policy_toml, source=f"policy of project {name}")
@@ -172,17 +183,24 @@ class Registry:
             raise InvalidInputError(f"Unknown review trigger(s) {', '.join(unknown)}; "
                                     f"triggers: {', '.join(REVIEW_TRIGGERS)}.")
         with self._write(user, "project") as tx:
-            if q.project_by_name(tx.connection, name) is not None:
-                raise RefusedError(f"A project named {name} already exists.")
+            existing = q.project_by_name(tx.connection, name)
             charter = {"purpose": purpose, "uses": list(uses), "audiences": list(audiences),
-                       "owner": user, "policy_version": 1 if policy_toml else 0,
+                       "owner": user if existing is None else existing["owner"],
+                       "policy_version": _policy_version(existing, policy_toml),
                        "approver_role": approver_role, "review_days": review_days,
                        "triggers": list(triggers)}
+            columns = {**charter, "policy_toml": policy_toml, "uses": canonical_json(list(uses)),
+                       "audiences": canonical_json(list(audiences)),
+                       "triggers": canonical_json(list(triggers))}
+            if existing is not None:
+                # A new charter version: the row holds the current one, the trail every one, and an
+                # audit checked against an older policy text no longer counts as evidence.
+                tx.connection.execute(update(projects).where(projects.c.id == existing["id"])
+                                      .values(**columns))
+                tx.event("charter", f"project:{name}", {**charter, "policy_toml": policy_toml})
+                return int(existing["id"])
             project_id = tx.connection.execute(insert(projects).values(
-                name=name, policy_toml=policy_toml, created_by=user, created_at=now_utc(),
-                **{**charter, "uses": canonical_json(list(uses)),
-                   "audiences": canonical_json(list(audiences)),
-                   "triggers": canonical_json(list(triggers))})).inserted_primary_key[0]
+                name=name, created_by=user, created_at=now_utc(), **columns)).inserted_primary_key[0]
             tx.event("project", f"project:{name}", {**charter, "policy_toml": policy_toml})
             return int(project_id)
 
@@ -341,6 +359,12 @@ class Registry:
                         "reason": f"approved {version['review_days']} or more days ago"})
                     moved.append(int(version["id"]))
         return moved
+
+    def project(self, name: str) -> dict | None:
+        """A project's current charter row, or None."""
+        with self._read() as connection:
+            row = q.project_by_name(connection, name)
+        return None if row is None else dict(row)
 
     def versions_for(self, ref: str, *, project: str | None = None) -> list[dict]:
         """Every version a reference names (a file registered in two projects is two versions),
