@@ -150,7 +150,9 @@ def run_audit(
         subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
         fidelity=tables.get("fidelity"), drift=tables.get("drift"),
         dataset_drift=tables.get("dataset_drift"), privacy=privacy,
-        privacy_settings=privacy_settings, errors=errors, min_count=options.min_count,
+        privacy_settings=privacy_settings, subgroups_over_time=tables.get("subgroups_over_time"),
+        impact_over_time=tables.get("impact_over_time"), staleness=tables.get("staleness"),
+        errors=errors, min_count=options.min_count,
         freq=options.freq)
     created = utc_now()
     lineage = build_lineage(pair, generator_settings=generator_settings, now=created, extra={
