@@ -35,8 +35,9 @@ def impact_crossing_findings(impact: pd.DataFrame, *, min_count: int = 30,
         latest_below = bool(block["ratio"].iloc[-1] < FOUR_FIFTHS)
         worst = below.loc[below["ratio"].idxmin()]
         refs = sorted(set(block["reference_group"].dropna()))
-        tail = (f"; it is under the line in the latest window ({_when(block['window'].iloc[-1], freq)})"
-                if latest_below else "; the latest window is above it")
+        last = _when(block["window"].iloc[-1], freq)
+        tail = (f"; it is under the line in the latest window with {min_count}+ rows ({last})"
+                if latest_below else f"; it is above the line again by {last}")
         out.append(Finding(
             f"impact_over_time:{attribute}:{group}", "high" if latest_below else "medium",
             "impact_over_time",
@@ -61,7 +62,11 @@ def share_change_findings(shares: pd.DataFrame, *, min_count: int = 30, freq: st
         block = block.sort_values("window")
         first = block.iloc[0]
         later = block.iloc[1:]
-        later = later[(later["count"] >= min_count) | (first["count"] >= min_count)]
+        # Both windows big enough, and the two 95% intervals apart: a monthly share of a few
+        # dozen rows moves by 5 points by chance alone.
+        apart = (later["ci_low"] > first["ci_high"]) | (later["ci_high"] < first["ci_low"])
+        later = later[apart & (later["count"] >= min_count)] if first["count"] >= min_count \
+            else later.iloc[0:0]
         if later.empty:
             continue
         change = later["share"] - first["share"]
