@@ -211,3 +211,19 @@ def test_cli_exits_1_on_a_window_under_the_line(tmp_path, compas):
     data = json.loads((tmp_path / "r.json").read_text())
     check = data["policy"]["checks"][0]
     assert check["name"] == "min_disparate_impact_any_window" and check["passed"] is False
+
+
+def test_html_summary_draws_shares_and_ratios_per_window(report):
+    from fairsynth.governance.export_html import report_figures, to_html
+
+    figures = {key: fig for key, _, fig in report_figures(report)}
+    ratio = figures["impact-over-time-0"]
+    assert any(shape.y0 == 0.8 for shape in ratio.layout.shapes)
+    names = {t.name for t in ratio.data}
+    assert {"African-American", "African-American (synthetic)"} <= names
+    shares = figures["shares-over-time-1"]
+    male = next(t for t in shares.data if t.name == "Male")
+    expected = report.subgroups_over_time
+    expected = expected[(expected["dataset"] == "real") & (expected["group"] == "Male")]
+    assert list(male.y) == pytest.approx(list(expected.sort_values("window")["share"]))
+    assert "impact-over-time-0" in to_html(report)
