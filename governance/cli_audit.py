@@ -281,7 +281,7 @@ def _register(report, args: argparse.Namespace) -> int:
     """Record the run in the registry (--register); a refusal by the registry's rules exits 1."""
     try:
         audit_id = register_audit_run(report, real=args.real, synthetic=args.synthetic,
-                                      project=args.register)
+                                      project=args.register, policy_path=args.policy)
     except RefusedError as exc:
         sys.stderr.write(f"fairsynth audit: registry refused: {exc}\n")
         return EXIT_POLICY_FAILED

@@ -1,7 +1,8 @@
 """`fairsynth registry`: the governance registry's verbs (see DESIGN.md, "Governance registry").
 
 Acts as $FAIRSYNTH_USER (else the OS user), checked against the registry's grants. VERSION is a
-version id, a file path (its sha256 is computed) or a sha256 / unique prefix of 12+ hex characters.
+version id (read first: `12` is version 12 even if a file 12 exists), a file path (hashed) or a
+sha256 / unique prefix of 12+ hex characters.
 Exit codes: 0 done, 1 refused by a rule or policy, 2 bad input (one line on stderr).
 """
 
@@ -63,10 +64,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     status = verbs.add_parser("status", help="a version's state; --require gates a pipeline")
     status.add_argument("version", metavar="VERSION")
     status.add_argument("--require", choices=("approved",),
-                        help="exit 1 unless the version (that exact file) is approved")
+                        help="exit 1 unless the version (that exact file) is approved: in "
+                             "--project, else every version of it that is not retired")
+    status.add_argument("--project", metavar="NAME", help="only the version in this project")
     for verb in ("history", "show"):
         verbs.add_parser(verb, help=f"{verb} of a version").add_argument("version", metavar="VERSION")
-    verbs.add_parser("verify", help="recompute the trail's hash chain (exit 1 when broken)")
+    verify = verbs.add_parser("verify", help="recompute the trail's hash chain and replay it "
+                              "against the tables (exit 1 when broken)")
+    verify.add_argument("--expect-head", metavar="HASH",
+                        help="the head hash recorded earlier (e.g. from export): exit 1 when the "
+                             "head differs, as when the log's tail was deleted")
     export = verbs.add_parser("export", help="write every table and the trail as JSON")
     export.add_argument("--out", required=True, type=Path)
 
@@ -138,17 +145,22 @@ def _concern(registry: Registry, user: str, args) -> int:
 
 
 def _status(registry: Registry, user: str, args) -> int:
-    found = registry.versions_for(args.version)
+    found = registry.versions_for(args.version, project=args.project)
     for version in found:
-        print(f"version {version['id']} ({version['kind']}, sha256 {version['sha256'][:12]}): "
-              f"{version['state']}")
+        print(f"version {version['id']} ({version['kind']} in {version['project']}, sha256 "
+              f"{version['sha256'][:12]}): {version['state']}")
     if args.require is None:
         if not found:
             raise UnknownVersionError(f"No registered version matches '{args.version}'.")
         return EXIT_OK
-    if any(v["state"] == args.require for v in found):
+    # Without --project the file passes only if every live registration of it is approved: one
+    # flagged in another project is a reason not to use it anywhere.
+    live = [v for v in found if v["state"] != "retired"]
+    if live and all(v["state"] == args.require for v in live):
         return EXIT_OK
-    shown = ", ".join(f"version {v['id']} is {v['state']}" for v in found) or "it is not registered"
+    where = f" in project {args.project}" if args.project else ""
+    shown = (", ".join(f"version {v['id']} ({v['project']}) is {v['state']}" for v in found)
+             or f"it is not registered{where}")
     sys.stderr.write(f"fairsynth registry: refused: {args.version} is not {args.require} "
                      f"({shown}).\n")
     return EXIT_REFUSED
@@ -169,7 +181,15 @@ def _show(registry: Registry, user: str, args) -> int:
 def _verify(registry: Registry, user: str, args) -> int:
     report = registry.verify()
     print(f"fairsynth registry: {report.sentence()}")
-    return EXIT_OK if report.valid else EXIT_REFUSED
+    if not report.valid:
+        return EXIT_REFUSED
+    expected = (args.expect_head or "").strip().lower()
+    if expected and expected != report.head_hash:
+        sys.stderr.write(f"fairsynth registry: refused: the trail's head is event {report.head_id} "
+                         f"with hash {report.head_hash}, not the expected {expected} (events "
+                         "were removed from its end, or it is another registry).\n")
+        return EXIT_REFUSED
+    return EXIT_OK
 
 
 def _export(registry: Registry, user: str, args) -> int:

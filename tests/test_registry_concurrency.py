@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import select
 
 from fairsynth.governance.registry.schema import events
@@ -65,4 +67,66 @@ def test_eight_processes_lose_no_event(registry, audited):
     assert [w.returncode for w in writers] == [0] * WRITERS, errors
     ids = _ids(registry)
     assert ids == list(range(1, before + WRITERS * WRITES_EACH + 1))
+    assert registry.verify().valid
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(registry, audited, registry_url, monkeypatch):
+    if not registry_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL reads never take the advisory write lock")
+    import sqlite3
+
+    from fairsynth.governance.registry import database
+    from fairsynth.governance.registry.store import Registry
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_SECONDS", 1)
+    reader = Registry(database.make_engine(registry_url))
+    writer = sqlite3.connect(registry_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process's write transaction, still open
+    try:
+        assert reader.details("2")["state"] == "in_review"
+        assert reader.verify().valid
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        reader.close()
+
+
+def test_two_approvers_racing_on_one_version_approve_it_once(registry, audited):
+    from registry_reports import record
+
+    from fairsynth.governance.registry.errors import RefusedError
+
+    record(registry, audited["real"], audited["synthetic"])
+    barrier = threading.Barrier(2)
+
+    def approve(user: str) -> str:
+        barrier.wait()
+        try:
+            registry.approve(user, "2", "passes")
+            return "approved"
+        except RefusedError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(approve, ["carol", "dave"]))
+
+    assert outcomes.count("approved") == 1, outcomes
+    assert "is approved" in next(o for o in outcomes if o != "approved")
+    assert [e["action"] for e in registry.history("2")].count("approve") == 1
+    assert registry.verify().valid
+
+
+def test_two_registrations_of_one_file_at_once_make_one_version(registry, tables):
+    barrier = threading.Barrier(2)
+
+    def register(_):
+        barrier.wait()
+        return registry.register("bob", tables["synthetic"], project="adult", kind="synthetic")
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(register, range(2)))
+
+    assert {version for version, _ in results} == {1}
+    assert sorted(created for _, created in results) == [False, True]
+    assert [e["action"] for e in registry.history("1")] == ["register"]
     assert registry.verify().valid

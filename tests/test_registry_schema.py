@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -27,7 +28,7 @@ def test_migrations_upgrade_an_empty_database_to_the_schema(registry_url):
     migrate(engine)
     migrate(engine)  # opening again is a no-op at head
 
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     assert TABLES <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         # schema.py (what the code reads and writes) says the same as the migration made.
@@ -102,3 +103,75 @@ def test_verify_names_an_event_rehashed_by_the_tamperer(registry, registry_url):
     report = Registry(make_engine(registry_url)).verify()
 
     assert report.bad_event == 3 and "event 2" in report.sentence()
+
+
+def test_verify_prints_the_head_and_expect_head_catches_a_deleted_tail(registry, registry_url,
+                                                                       monkeypatch, capsys, tmp_path):
+    from fairsynth.governance.cli import main
+
+    monkeypatch.setenv("FAIRSYNTH_USER", "vic")
+    assert main(["registry", "export", "--out", str(tmp_path / "dump")]) == 0
+    head = json.loads((tmp_path / "dump" / "verify.json").read_text())["head"]
+    assert head["id"] == 6 and len(head["hash"]) == 64
+    capsys.readouterr()
+    assert main(["registry", "verify", "--expect-head", head["hash"]]) == 0
+    assert f"head event 6, hash {head['hash']}" in capsys.readouterr().out
+
+    _bypass_trigger_and_run(registry, registry_url, "DELETE FROM events WHERE id = 6")
+
+    assert main(["registry", "verify"]) == 0  # a shorter chain is still a chain
+    assert main(["registry", "verify", "--expect-head", head["hash"]]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "head is event 5" in err
+
+
+@pytest.mark.parametrize(("statement", "row"), [
+    ("UPDATE grants SET role = 'admin' WHERE \"user\" = 'bob'", "the grant of bob"),
+    ("UPDATE versions SET state = 'approved' WHERE id = 2", "version 2"),
+    ("UPDATE audits SET report_json = '{\"policy\": null}' WHERE id = 1", "audit run 1"),
+    ("INSERT INTO grants VALUES ('mallory', 'admin', 'alice', '2025')", "the grant of mallory"),
+])
+def test_verify_names_a_table_row_edited_behind_the_trail(registry, registry_url, audited, statement,
+                                                          row):
+    assert registry.verify().valid
+    registry.engine.dispose()
+    engine = create_engine(registry_url)
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+    report = Registry(make_engine(registry_url)).verify()
+
+    assert not report.valid and report.bad_event is None and report.bad_row == row
+    sentence = report.sentence()
+    assert sentence.startswith(f"The tables disagree with the trail at {row}: ")
+    assert sentence.endswith(".") and sentence.count(". ") == 0
+
+
+def test_upgrading_a_database_made_by_0001_keeps_its_data(registry_url):
+    engine = make_engine(registry_url)
+    migrate(engine, "0001")
+    with engine.begin() as connection:
+        for statement in [
+            "INSERT INTO grants VALUES ('alice', 'admin', 'alice', '2025-01-01')",
+            "INSERT INTO projects (id, name, purpose, uses, audiences, owner, policy_version, "
+            "approver_role, triggers, created_by, created_at) VALUES (1, 'adult', 'p', '[]', '[]', "
+            "'alice', 0, 'approver', '[]', 'alice', '2025-01-01')",
+            "INSERT INTO versions (id, project_id, kind, sha256, state, state_changed_at, "
+            "registered_by, registered_at) VALUES (1, 1, 'synthetic', 'ab', 'in_review', 't', 'bob', 't')",
+            "INSERT INTO audits (id, real_version_id, synthetic_version_id, report_json, "
+            "failed_checks, run_by, run_at) VALUES (1, 1, 1, '{}', '[]', 'bob', 't')",
+        ]:
+            connection.execute(text(statement))
+
+    migrate(engine)
+
+    assert current_revision(engine) == "0002"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT role FROM grants")).scalar_one() == "admin"
+        assert connection.execute(text("SELECT state FROM versions")).scalar_one() == "in_review"
+        audit = connection.execute(text("SELECT report_json, policy_sha256 FROM audits")).one()
+        assert tuple(audit) == ("{}", None)
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+    engine.dispose()

@@ -153,3 +153,12 @@ def test_app_from_any_folder_serves_a_page(venv, elsewhere, page: Page):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_registry_migrations_ship_and_run_from_any_folder(venv, elsewhere):
+    elsewhere["env"]["FAIRSYNTH_USER"] = "wheel-admin"
+    done = run(venv, ["registry", "init"], elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert (Path(elsewhere["env"]["FAIRSYNTH_DATA_DIR"]) / "registry.db").is_file()
+    verified = run(venv, ["registry", "verify"], elsewhere)
+    assert verified.returncode == 0, verified.stderr

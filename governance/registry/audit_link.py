@@ -15,6 +15,7 @@ from fairsynth.governance.export import report_to_dict
 from fairsynth.governance.policy import Policy, parse_policy
 from fairsynth.governance.registry import queries as q
 from fairsynth.governance.registry.identity import acting_user
+from fairsynth.governance.registry.replay import policy_text_sha256
 from fairsynth.governance.registry.store import Registry
 
 
@@ -34,17 +35,29 @@ def charter_policy(project: str) -> Policy | None:
                         source=f"charter of {project} (policy version {charter['policy_version']})")
 
 
-def register_audit_run(report: AuditReport, *, real: Path, synthetic: Path, project: str) -> int:
-    """Register both files (if new) and store the audit run; returns the audit run's id."""
+def register_audit_run(report: AuditReport, *, real: Path, synthetic: Path, project: str,
+                       policy_path: Path | None = None) -> int:
+    """Register both files (if new) and store the audit run; returns the audit run's id.
+
+    The run records the sha256 of the policy text it was checked against: `policy_path`'s when
+    given (`--policy`), else the charter's.
+    """
     user = acting_user()
     registry = Registry.open()
     try:
+        if policy_path is not None:
+            policy_sha256 = policy_text_sha256(policy_path.read_text(encoding="utf-8"))
+        else:
+            with registry.engine.connect() as connection:
+                charter = q.project_by_name(connection, project)
+            policy_sha256 = (policy_text_sha256(charter["policy_toml"])
+                             if charter is not None and charter["policy_toml"] else None)
         real_id, _ = registry.register(user, real, project=project, kind="real")
         synthetic_id, _ = registry.register(user, synthetic, project=project, kind="synthetic",
-                                            parent=str(real_id))
+                                            parent=real_id)
         data = report_to_dict(report)
         return registry.record_audit(user, real_version=real_id, synthetic_version=synthetic_id,
-                                     report=data,
+                                     report=data, policy_sha256=policy_sha256,
                                      fairsynth_version=(data.get("lineage") or {}).get("fairsynth_version"))
     finally:
         registry.close()

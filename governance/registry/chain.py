@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, insert, select
@@ -53,25 +53,50 @@ def append_event(connection: Connection, *, actor: str, role: str, action: str, 
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The result of verify: how many events were checked and the first bad one, if any."""
+    """The result of verify: how many events were checked, the head, and the first bad event or row.
+
+    A deleted tail leaves a valid chain, so the head (id, hash) is reported for comparison with
+    one recorded elsewhere (`verify --expect-head`); `bad_row` names a table row the replayed log
+    disagrees with (an entity edited behind the log's back).
+    """
 
     checked: int
     bad_event: int | None = None
     problem: str = ""
+    head_id: int = 0
+    head_hash: str = GENESIS
+    bad_row: str | None = None
 
     @property
     def valid(self) -> bool:
-        """Whether every event checked out."""
-        return self.bad_event is None
+        """Whether every event checked out and every checked table row agrees with the log."""
+        return self.bad_event is None and self.bad_row is None
 
     def sentence(self) -> str:
         """The verdict as one sentence."""
-        if self.valid:
-            return f"The trail is intact: {self.checked} event(s), every hash recomputed."
-        return f"The trail is broken at event {self.bad_event}: {self.problem}."
+        if self.bad_event is not None:
+            return f"The trail is broken at event {self.bad_event}: {self.problem}."
+        if self.bad_row is not None:
+            return f"The tables disagree with the trail at {self.bad_row}: {self.problem}."
+        return (f"The trail is intact: {self.checked} event(s), every hash recomputed, the tables "
+                f"agree with it; head event {self.head_id}, hash {self.head_hash}.")
 
 
 def verify_chain(connection: Connection) -> ChainReport:
+    """Recompute the hash chain, then replay it against the tables (see replay.first_mismatch)."""
+    from fairsynth.governance.registry.replay import first_mismatch
+
+    report = verify_hashes(connection)
+    if not report.valid:
+        return report
+    mismatch = first_mismatch(connection)
+    if mismatch is None:
+        return report
+    row, problem = mismatch
+    return replace(report, bad_row=row, problem=problem)
+
+
+def verify_hashes(connection: Connection) -> ChainReport:
     """Recompute every hash in id order; name the first event altered, missing or out of place."""
     expected_id, prev_hash, checked = 1, GENESIS, 0
     rows = connection.execute(select(events).order_by(events.c.id)).mappings()
@@ -87,7 +112,7 @@ def verify_chain(connection: Connection) -> ChainReport:
             return ChainReport(checked, row["id"],
                                "its content was altered (the recomputed hash differs)")
         expected_id, prev_hash, checked = expected_id + 1, row["hash"], checked + 1
-    return ChainReport(checked)
+    return ChainReport(checked, head_id=expected_id - 1, head_hash=prev_hash)
 
 
 def event_count(connection: Connection) -> int:

@@ -1,14 +1,17 @@
 """Open the registry's database (SQLite by default, PostgreSQL by URL) and bring its schema to head.
 
-Every write transaction is serialized: on SQLite each transaction starts with BEGIN IMMEDIATE (the
-write lock is taken before anything is read); on PostgreSQL `lock_for_write` takes a
-transaction-level advisory lock. So a role check, the entity change and the event append all see
+Every write transaction (`write_transaction`) is serialized: on SQLite it starts with BEGIN
+IMMEDIATE (the write lock is taken before anything is read), while reads use a plain BEGIN and so
+never wait for a writer (WAL); on PostgreSQL `lock_for_write` takes a transaction-level advisory
+lock. So a role check, the entity change and the event append all see
 the same chain head, and concurrent writers queue instead of forking the chain.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +30,8 @@ SQLITE_FILE = "registry.db"
 POSTGRES_WRITE_LOCK = 0x_FA12_5E7D
 # How long a SQLite writer waits for another's transaction before giving up.
 SQLITE_BUSY_SECONDS = 60
+# The execution option that marks a connection's transaction as a write (BEGIN IMMEDIATE on SQLite).
+WRITE_OPTION = "fairsynth_registry_write"
 
 
 def registry_url() -> str:
@@ -77,9 +82,20 @@ def _sqlite_engine(parsed) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction, committed at the end, holding the registry's write lock throughout."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            lock_for_write(connection)
+            yield connection
 
 
 def lock_for_write(connection: Connection) -> None:
@@ -101,8 +117,7 @@ def _alembic_config(connection: Connection) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the registry's schema to `revision` (idempotent; concurrent callers queue)."""
     try:
-        with engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(engine) as connection:
             command.upgrade(_alembic_config(connection), revision)
     except OperationalError as exc:
         raise RegistryUnavailableError(

@@ -13,8 +13,9 @@ from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.governance.registry import queries as q
 from fairsynth.governance.registry.chain import now_utc
 from fairsynth.governance.registry.errors import RefusedError
-from fairsynth.governance.registry.files import erase
+from fairsynth.governance.registry.files import erasable, erase
 from fairsynth.governance.registry.headline import Headline
+from fairsynth.governance.registry.replay import policy_text_sha256
 from fairsynth.governance.registry.rules import TRANSITIONS, role_allows
 from fairsynth.governance.registry.schema import decisions, versions
 
@@ -57,13 +58,19 @@ def _not_the_registrant(tx, version: RowMapping, kind: str) -> None:
                            f"must {kind} it (separation of duties).")
 
 
+def check_charter_role(tx, version: RowMapping, kind: str) -> None:
+    """Every decision on a version (approve, waive, reject, flag, reopen, retire) needs at least the
+    approver role its project's charter names."""
+    charter = q.project_by_id(tx.connection, version["project_id"])
+    if not role_allows(tx.role, charter["approver_role"]):
+        raise RefusedError(f"Project {charter['name']}'s decisions ({kind} included) are made by the "
+                           f"{charter['approver_role']} role, and {tx.user} is {tx.role}.")
+
+
 def approve(tx, version: RowMapping, reason: str) -> None:
     """Approve: the charter's approver role, not the registrant, a passing (or waived) latest audit."""
     _check_transition(version, "approve")
     charter = q.project_by_id(tx.connection, version["project_id"])
-    if not role_allows(tx.role, charter["approver_role"]):
-        raise RefusedError(f"Project {charter['name']} is approved by the {charter['approver_role']} "
-                           f"role, and {tx.user} is {tx.role}.")
     _not_the_registrant(tx, version, "approve")
     blocking = [c["id"] for c in q.open_concerns(tx.connection, version["id"]) if c["blocking"]]
     if blocking:
@@ -76,6 +83,13 @@ def approve(tx, version: RowMapping, reason: str) -> None:
     if audit["policy_passed"] is None:
         raise RefusedError(f"The latest audit of version {version['id']} (audit {audit['id']}) ran "
                            "without a policy, so it cannot show the policy passed.")
+    if not charter["policy_toml"]:
+        raise RefusedError(f"Project {charter['name']}'s charter has no policy, so no audit can "
+                           "show the charter's policy passed.")
+    if audit["policy_sha256"] != policy_text_sha256(charter["policy_toml"]):
+        raise RefusedError(f"The latest audit of version {version['id']} (audit {audit['id']}) was "
+                           f"checked against another policy than the charter of {charter['name']}, "
+                           "so it is not evidence for approval.")
     failed = json.loads(audit["failed_checks"])
     unwaived = [c for c in failed if c not in q.waived_checks(tx.connection, version["id"], audit["id"])]
     if not audit["policy_passed"] and (unwaived or not failed):
@@ -126,8 +140,13 @@ def retire(tx, version: RowMapping, reason: str, *, replacement: RowMapping | No
                            "replacement is another live version of the same project.")
     uri, erased = version["uri"], False
     # Versions of one file share its stored copy (content-addressed): the last one out erases it.
+    # The file is checked now and erased only once the retirement is committed, so a transaction
+    # that fails or rolls back never leaves a live version without its file.
     if uri and not q.uri_in_use(tx.connection, uri, besides=version["id"]):
-        erased = erase(uri)
+        stored = erasable(uri)
+        erased = stored is not None
+        if stored is not None:
+            tx.after_commit.append(lambda: erase(str(stored)))
         tx.connection.execute(update(versions).where(versions.c.id == version["id"]).values(uri=None))
     replacement_id = None if replacement is None else replacement["id"]
     _transition(tx, version, "retire", reason, {"replacement": replacement_id, "file_erased": erased},
@@ -139,27 +158,33 @@ DECISIONS: dict[str, Callable] = {"approve": approve, "reject": reject, "flag": 
 
 
 # -- triggers: an approved version goes to flagged, with the reason, when evidence turns -------
-def _trigger(tx, version: RowMapping, name: str, reason: str, cause: dict) -> None:
+def _trigger(tx, version: RowMapping, fired: list[tuple[str, str]], cause: dict) -> None:
+    """Flag the version for every enabled trigger among `fired` ((name, reason) pairs), in one event."""
     charter = q.project_by_id(tx.connection, version["project_id"])
-    if name not in json.loads(charter["triggers"]) or version["state"] not in ("approved", "review_due"):
+    enabled = set(json.loads(charter["triggers"]))
+    fired = [(name, reason) for name, reason in fired if name in enabled]
+    if not fired or version["state"] not in ("approved", "review_due"):
         return
     tx.set_state(version, "flagged")
     tx.system_event("flag", f"version:{version['id']}", {
-        "from": version["state"], "to": "flagged", "trigger": name, "reason": reason, **cause})
+        "from": version["state"], "to": "flagged", "trigger": fired[0][0],
+        "triggers": [name for name, _ in fired], "reason": "; ".join(r for _, r in fired), **cause})
 
 
 def audit_triggers(tx, version: RowMapping, figures: Headline, audit_id: int) -> None:
-    """A new audit of an approved version that fails the policy, or finds a high privacy risk."""
+    """A new audit of an approved version that fails the policy, or finds a high privacy risk
+    (each trigger evaluated: one disabled in the charter does not hide another)."""
+    fired = []
     if figures.policy_passed is False:
-        _trigger(tx, version, "failed_audit",
-                 f"audit {audit_id} failed {', '.join(figures.failed_checks) or 'the policy'}",
-                 {"audit_id": audit_id})
-    elif figures.privacy_alerts:
-        _trigger(tx, version, "privacy_finding", figures.privacy_alerts[0], {"audit_id": audit_id})
+        fired.append(("failed_audit",
+                      f"audit {audit_id} failed {', '.join(figures.failed_checks) or 'the policy'}"))
+    if figures.privacy_alerts:
+        fired.append(("privacy_finding", figures.privacy_alerts[0]))
+    _trigger(tx, version, fired, {"audit_id": audit_id})
 
 
 def concern_trigger(tx, version: RowMapping, concern_id: int) -> None:
-    _trigger(tx, version, "blocking_concern", f"blocking concern {concern_id} was filed",
+    _trigger(tx, version, [("blocking_concern", f"blocking concern {concern_id} was filed")],
              {"concern_id": concern_id})
 
 
@@ -171,7 +196,10 @@ def check_audit_pair(real: RowMapping | None, synthetic: RowMapping | None, repo
         raise InvalidInputError(f"Versions {real['id']} and {synthetic['id']} belong to different projects.")
     for side, row in (("real", real), ("synthetic", synthetic)):
         sha = ((report.get("inputs") or {}).get(side) or {}).get("sha256")
-        if sha and sha != row["sha256"]:
+        if not sha:
+            raise InvalidInputError(f"The report names no sha256 for its {side} input, so it "
+                                    f"cannot be shown to be an audit of version {row['id']}.")
+        if sha != row["sha256"]:
             raise InvalidInputError(f"The report's {side} input is not version {row['id']} "
                                     "(its sha256 differs).")
     if synthetic["state"] == "retired":

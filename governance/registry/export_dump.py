@@ -38,6 +38,8 @@ def export_registry(engine: Engine, out: Path) -> list[Path]:
         report = verify_chain(connection)
     path = out / "verify.json"
     path.write_text(json.dumps({"valid": report.valid, "checked": report.checked,
-                                "bad_event": report.bad_event, "sentence": report.sentence()},
+                                "bad_event": report.bad_event, "bad_row": report.bad_row,
+                                "head": {"id": report.head_id, "hash": report.head_hash},
+                                "sentence": report.sentence()},
                                indent=2), encoding="utf-8")
     return [*written, path]

@@ -7,9 +7,11 @@ with database access could change, so erase() resolves it and refuses anything o
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-import shutil
+import stat
+import uuid
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
@@ -37,22 +39,37 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def store_copy(path: Path, sha256: str) -> Path:
-    """Copy a file into the store under its sha256 (kept if already there); return the copy's path."""
+def store_copy(path: Path) -> tuple[str, Path]:
+    """Copy a file into the store, hashing the bytes as they are copied; (sha256, the copy's path).
+
+    The copy is written to a `.partial` file and renamed to `<sha256><suffixes>` once its hash is
+    known, so the name always matches the bytes under it even if the source changes meanwhile.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file.")
     root = store_root()
-    target = root / sha256[:2] / f"{sha256}{''.join(path.suffixes[-2:])}"
-    if target.is_file():
-        return target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + f".{os.getpid()}.partial")
-    shutil.copyfile(path, partial)
-    # Another writer may have stored the same bytes meanwhile: replace is atomic and equivalent.
-    os.replace(partial, target)
-    return target.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    partial = root / f".{os.getpid()}.{uuid.uuid4().hex}.partial"
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as source, partial.open("xb") as copy:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                copy.write(chunk)
+        sha256 = digest.hexdigest()
+        target = root / sha256[:2] / f"{sha256}{''.join(path.suffixes[-2:])}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Another writer may have stored the same bytes meanwhile: replace is atomic and equivalent.
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return sha256, target.resolve()
 
 
-def erase(uri: str) -> bool:
-    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone."""
+def erasable(uri: str) -> Path | None:
+    """The stored file `uri` names, checked to be inside the store and not a symbolic link (refused
+    otherwise); None if it is already gone. Checked inside a transaction, erased after its commit."""
     root = store_root().resolve()
     path = Path(uri)
     if path.is_symlink():
@@ -60,10 +77,31 @@ def erase(uri: str) -> bool:
     resolved = path.resolve()
     if not resolved.is_relative_to(root):
         raise RefusedError(f"The file {uri} is outside the registry's store {root}, so it is not erased.")
-    if not resolved.is_file():
+    return resolved if resolved.is_file() else None
+
+
+def erase(uri: str) -> bool:
+    """Overwrite a stored file with zeros, flush it, then delete it; False if it was already gone.
+
+    The file is opened with O_NOFOLLOW and checked to be a regular file through its descriptor, so
+    a symbolic link swapped in after erasable()'s checks is refused, never followed.
+    """
+    resolved = erasable(uri)
+    if resolved is None:
         return False
-    size = resolved.stat().st_size
-    with resolved.open("r+b") as handle:
+    try:
+        fd = os.open(resolved, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RefusedError(f"The stored file {uri} is a symbolic link, so it is not erased.") from exc
+        raise
+    with os.fdopen(fd, "r+b") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedError(f"The stored file {uri} is not a regular file, so it is not erased.")
+        size = info.st_size
         zeros = bytes(min(CHUNK, max(size, 1)))
         written = 0
         while written < size:

@@ -35,14 +35,17 @@ class VersionRef:
     sha_prefix: str | None = None
 
 
-def parse_ref(text: str) -> VersionRef:
-    """Read a VERSION: a file path (hashed now), a version id (`12`, `v12`) or a hex sha256 prefix."""
-    text = text.strip()
+def parse_ref(text: str | int) -> VersionRef:
+    """Read a VERSION: a version id (`12`, `v12`, or an int), a file path (hashed now) or a hex
+    sha256 prefix. The id form wins: a file named `12` in the current folder is `./12`."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return VersionRef(str(text), version_id=text)
+    text = str(text).strip()
+    if match := _ID.fullmatch(text):
+        return VersionRef(text, version_id=int(match.group(1)))
     path = Path(text)
     if path.is_file():
         return VersionRef(text, sha_prefix=file_sha256(path))
-    if match := _ID.fullmatch(text):
-        return VersionRef(text, version_id=int(match.group(1)))
     if _HEX.fullmatch(text.lower()):
         return VersionRef(text, sha_prefix=text.lower())
     raise UnknownVersionError(

@@ -68,6 +68,7 @@ audits = Table(
     Column("report_json", Text, nullable=False),
     Column("policy_passed", Boolean),
     Column("policy_source", Text),
+    Column("policy_sha256", String(64)),            # sha256 of the policy TOML text checked against
     Column("failed_checks", Text, nullable=False),  # JSON list of check names
     Column("lowest_disparate_impact", Float),
     Column("largest_share_gap", Float),

@@ -6,9 +6,9 @@ before anything is written, so the trail holds only what happened.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,11 +25,12 @@ from fairsynth.governance.registry.chain import (
     now_utc,
     verify_chain,
 )
-from fairsynth.governance.registry.database import lock_for_write, make_engine, migrate
-from fairsynth.governance.registry.errors import RefusedError
-from fairsynth.governance.registry.files import file_sha256, store_copy
+from fairsynth.governance.registry.database import make_engine, migrate, write_transaction
+from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
+from fairsynth.governance.registry.files import store_copy
 from fairsynth.governance.registry.headline import headline
 from fairsynth.governance.registry.inspect_file import inspect_table
+from fairsynth.governance.registry.replay import report_sha256
 from fairsynth.governance.registry.rules import (
     KINDS,
     REQUIRED_ROLE,
@@ -58,6 +59,8 @@ class Tx:
     connection: Connection
     user: str
     role: str
+    # What to do once the transaction has committed (erasing a retired file), in order.
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
 
     def event(self, action: str, subject: str, payload: dict) -> dict:
         return append_event(self.connection, actor=self.user, role=self.role, action=action,
@@ -107,13 +110,15 @@ class Registry:
 
     @contextmanager
     def _write(self, user: str, action: str) -> Iterator[Tx]:
-        with self.engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(self.engine) as connection:
             role = q.role_of(connection, user)
             needed = REQUIRED_ROLE[action]
             if not role_allows(role, needed):
                 raise RefusedError(_role_refusal(user, role, action, needed))
-            yield Tx(connection, user, role)
+            tx = Tx(connection, user, role)
+            yield tx
+        for deferred in tx.after_commit:
+            deferred()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -123,8 +128,7 @@ class Registry:
     # -- users and charters -------------------------------------------------------------------
     def init(self, user: str) -> bool:
         """Make `user` the first admin; False (nothing written) when the registry already has users."""
-        with self.engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(self.engine) as connection:
             if q.has_grants(connection):
                 return False
             connection.execute(insert(grants).values(user=user, role="admin", granted_by=user,
@@ -184,13 +188,15 @@ class Registry:
 
     # -- versions, audits, notes, concerns ----------------------------------------------------
     def register(self, user: str, path: str | Path, *, project: str, kind: str,
-                 parent: str | None = None) -> tuple[int, bool]:
+                 parent: str | int | None = None) -> tuple[int, bool]:
         """Register a file as a version (copied into the store); (id, False) if already registered."""
         if kind not in KINDS:
             raise InvalidInputError(f"Unknown kind '{kind}'; kinds: {', '.join(KINDS)}.")
         path = Path(path)
-        sha256 = file_sha256(path)
-        facts = inspect_table(path)
+        # Hashed while copied into the store, then read from the copy: what is recorded is what is
+        # stored, even if the source file changes meanwhile.
+        sha256, stored = store_copy(path)
+        facts = inspect_table(stored)
         parent_ref = None if parent is None else q.parse_ref(parent)
         with self._write(user, "register") as tx:
             charter = q.project_by_name(tx.connection, project)
@@ -211,7 +217,7 @@ class Registry:
             at = now_utc()
             row = {"project_id": charter["id"], "kind": kind, "sha256": sha256,
                    "rows": facts.rows, "columns": facts.columns,
-                   "uri": str(store_copy(path, sha256)), "source_name": path.name,
+                   "uri": str(stored), "source_name": path.name,
                    "parent_id": parent_id, "settings": facts.settings, "seed": facts.seed,
                    "privacy_ledger": facts.privacy_ledger, "state": "draft",
                    "state_changed_at": at, "registered_by": user, "registered_at": at}
@@ -223,18 +229,24 @@ class Registry:
             return version_id, True
 
     def record_audit(self, user: str, *, real_version: int, synthetic_version: int, report: dict,
-                     fairsynth_version: str | None = None) -> int:
-        """Store an audit run of a (real, synthetic) pair and fire the charter's review triggers."""
+                     policy_sha256: str | None = None, fairsynth_version: str | None = None) -> int:
+        """Store an audit run of a (real, synthetic) pair and fire the charter's review triggers.
+
+        `policy_sha256` is that of the policy TOML text the run was checked against
+        (policy_text_sha256); approval needs it to be the charter's.
+        """
         figures = headline(report)
         with self._write(user, "audit") as tx:
             real = q.version_by_id(tx.connection, real_version)
             synthetic = q.version_by_id(tx.connection, synthetic_version)
             decide.check_audit_pair(real, synthetic, report)
             policy = report.get("policy") or {}
+            report_json = json.dumps(report, ensure_ascii=False, allow_nan=False)
             audit_id = int(tx.connection.execute(insert(audits).values(
                 real_version_id=real["id"], synthetic_version_id=synthetic["id"],
-                report_json=json.dumps(report, ensure_ascii=False, allow_nan=False),
+                report_json=report_json,
                 policy_passed=figures.policy_passed, policy_source=policy.get("source"),
+                policy_sha256=policy_sha256 if report.get("policy") else None,
                 failed_checks=canonical_json(list(figures.failed_checks)),
                 lowest_disparate_impact=figures.lowest_disparate_impact,
                 largest_share_gap=figures.largest_share_gap,
@@ -244,7 +256,9 @@ class Registry:
             )).inserted_primary_key[0])
             payload = {"audit_id": audit_id, "real_version": real["id"],
                        "policy_passed": figures.policy_passed,
-                       "failed_checks": list(figures.failed_checks)}
+                       "failed_checks": list(figures.failed_checks),
+                       "report_sha256": report_sha256(report_json),
+                       "policy_sha256": policy_sha256 if report.get("policy") else None}
             if synthetic["state"] == "draft":
                 tx.set_state(synthetic, "in_review")
                 payload |= {"from": "draft", "to": "in_review"}
@@ -302,6 +316,7 @@ class Registry:
         replacement_ref = None if replacement is None else q.parse_ref(replacement)
         with self._write(user, kind) as tx:
             version = q.resolve_version(tx.connection, parsed)
+            decide.check_charter_role(tx, version, kind)
             if replacement_ref is not None:
                 options["replacement"] = q.resolve_version(tx.connection, replacement_ref)
             decide.DECISIONS[kind](tx, version, reason, **options)
@@ -310,8 +325,7 @@ class Registry:
     def apply_review_cadence(self, now: datetime | None = None) -> list[int]:
         """Move approved versions past their charter's review cadence to review_due."""
         moved = []
-        with self.engine.begin() as connection:
-            lock_for_write(connection)
+        with write_transaction(self.engine) as connection:
             tx = Tx(connection, SYSTEM_ACTOR, SYSTEM_ROLE)
             due = connection.execute(
                 select(versions, projects.c.review_days).join(projects)
@@ -328,11 +342,28 @@ class Registry:
                     moved.append(int(version["id"]))
         return moved
 
-    def versions_for(self, ref: str) -> list[dict]:
-        """Every version a reference names (a file registered in two projects is two versions)."""
+    def versions_for(self, ref: str, *, project: str | None = None) -> list[dict]:
+        """Every version a reference names (a file registered in two projects is two versions),
+        with its project's name; only those of `project` when given. A sha256 prefix that matches
+        two different files is refused as ambiguous (bad input)."""
         parsed = q.parse_ref(ref)
         with self._read() as connection:
-            return [dict(v) for v in q.matching_versions(connection, parsed)]
+            found = q.matching_versions(connection, parsed)
+            if len({v["sha256"] for v in found}) > 1:
+                raise UnknownVersionError(
+                    f"'{parsed.text}' is the start of {len({v['sha256'] for v in found})} different "
+                    "sha256; give more of it or a version id.")
+            names = {}
+            if project is not None:
+                charter = q.project_by_name(connection, project)
+                if charter is None:
+                    raise InvalidInputError(f"No project named {project}.")
+                names[charter["id"]] = project
+                found = [v for v in found if v["project_id"] == charter["id"]]
+            for v in found:
+                if v["project_id"] not in names:
+                    names[v["project_id"]] = q.project_by_id(connection, v["project_id"])["name"]
+            return [{**dict(v), "project": names[v["project_id"]]} for v in found]
 
     def details(self, ref: str) -> dict:
         parsed = q.parse_ref(ref)
