@@ -82,24 +82,24 @@ def impact_over_time(
     cells = counter.cells()
     overall = impact_from_counts(cells, cells.counts["real"], cells.first["real"], dataset="real",
                                  reference=reference or {}, max_order=1, strict=True)
-    fixed = _steady_references(overall, min_rows * max(len(win.starts), 1))
+    fixed = steady_references(overall, min_rows * max(len(win.starts), 1))
     fixed.update(reference or {})
     parts = []
     for block, start in enumerate(win.starts):
         counts = {m: v[block] for m, v in win.cells.items()}
         first = {a: v[block] for a, v in win.first.items()}
-        part = _impact_per_attribute(cells, counts, first, "real", fixed)
+        part = impact_per_attribute(cells, counts, first, "real", fixed)
         part.insert(0, "window", iso_start(start))
         parts.append(part)
-    synth = _impact_per_attribute(cells, cells.counts["synthetic"], cells.first["synthetic"],
+    synth = impact_per_attribute(cells, cells.counts["synthetic"], cells.first["synthetic"],
                                   "synthetic", fixed)
     synth.insert(0, "window", None)
     parts.append(synth)
     return pd.concat(parts, ignore_index=True)
 
 
-def _steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
-    # The highest-rate group among those large enough to be there in every window.
+def steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
+    """Reference group per attribute: the highest-rate group large enough to be in every window."""
     fixed = {}
     for attribute, block in overall.groupby("attribute", sort=False):
         big = block[(block["n"] >= steady) & block["selection_rate"].notna()]
@@ -108,8 +108,9 @@ def _steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
     return fixed
 
 
-def _impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
+def impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
                           fixed: dict[str, str]) -> pd.DataFrame:
+    """Impact of one block per attribute against `fixed`, else the block's own highest-rate group."""
     # One attribute at a time, so a reference group absent from this block only affects its attribute.
     parts = []
     for attribute in cells.attributes:

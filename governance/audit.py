@@ -17,7 +17,7 @@ from fairsynth.governance.findings import Finding, draft_findings
 from fairsynth.governance.lineage import build_lineage, input_record
 from fairsynth.governance.notes import MitigationNote, utc_now
 from fairsynth.governance.options import AuditOptions
-from fairsynth.governance.parts import PARTS, PartSpec, split_privacy
+from fairsynth.governance.parts import PART_NAMES, PARTS, PartSpec, split_privacy
 from fairsynth.governance.policy import Policy, PolicyResult, PolicyTables, evaluate_policy
 from fairsynth.governance.tables import TABLES
 
@@ -73,8 +73,17 @@ class AuditReport:
     def policy_tables(self) -> PolicyTables:
         """The tables a policy reads, with why any of them is missing."""
         missing = {p.part: f"{p.status}: {p.message}" for p in self.parts if p.status != "ok"}
-        if "drift" in missing:
-            missing["dataset_drift"] = missing["drift"]
+        for spec in PARTS:
+            status = self.status(spec.name)
+            # A table named like a part (privacy) already has that part's entry.
+            for key in spec.tables if status is not None else ():
+                if key in PART_NAMES:
+                    continue
+                if spec.name in missing:
+                    missing.setdefault(key, missing[spec.name])
+                elif self.tables.get(key) is None:
+                    # The part ran but left this table out (e.g. no target): the note says why.
+                    missing.setdefault(key, f"skipped: {status.message}")
         distance, attacks = split_privacy(self.privacy)
         tables = {key: self.tables.get(key) for key in TABLES}
         tables["privacy"] = None if "privacy" in missing else distance
@@ -141,7 +150,9 @@ def run_audit(
         subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
         fidelity=tables.get("fidelity"), drift=tables.get("drift"),
         dataset_drift=tables.get("dataset_drift"), privacy=privacy,
-        privacy_settings=privacy_settings, errors=errors, min_count=options.min_count,
+        privacy_settings=privacy_settings, subgroups_over_time=tables.get("subgroups_over_time"),
+        impact_over_time=tables.get("impact_over_time"), staleness=tables.get("staleness"),
+        errors=errors, min_count=options.min_count,
         freq=options.freq)
     created = utc_now()
     lineage = build_lineage(pair, generator_settings=generator_settings, now=created, extra={
@@ -203,7 +214,9 @@ def _run_part(spec: PartSpec, pair: Any, options: AuditOptions, tables: dict[str
         reason = spec.skip(pair, options)
         if reason:
             return PartStatus(spec.name, "skipped", reason)
-        tables.update(spec.compute(pair, options))
+        result = dict(spec.compute(pair, options))
+        note = "; ".join(n for n in (note, result.pop("note", "")) if n)
+        tables.update(result)
     except FairSynthError as exc:
         # SDMetrics style: one part that cannot run on this data is recorded; the rest still run.
         return PartStatus(spec.name, "error", str(exc) or type(exc).__name__,

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from fairsynth.governance.audit import AuditReport
+from fairsynth.governance.charts import over_time as time_charts
 from fairsynth.governance.charts import report as charts
 from fairsynth.governance.export_markdown import fmt, notes_by_finding, verdict
 from fairsynth.governance.export_privacy import (
@@ -96,6 +97,7 @@ def report_figures(report: AuditReport) -> list[tuple[str, str, go.Figure]]:
         out.append(("dataset-drift", "Share of drifted columns per window; at or above the dashed line "
                     "the whole dataset counts as drifted.",
                     charts.dataset_drift_figure(report.dataset_drift)))
+    out += _over_time_figures(report)
     privacy = report.privacy
     if privacy is not None and not privacy.empty:
         groups = privacy[privacy["attribute"].notna()]
@@ -103,6 +105,22 @@ def report_figures(report: AuditReport) -> list[tuple[str, str, go.Figure]]:
             if (groups["measure"] == measure).any():
                 out.append((f"privacy-{measure.replace('_', '-')}", PRIVACY_CAPTIONS[measure],
                             charts.privacy_figure(privacy, measure)))
+    return out
+
+
+def _over_time_figures(report: AuditReport) -> list[tuple[str, str, go.Figure]]:
+    """Share and disparate impact per window for every protected attribute alone."""
+    out = []
+    shares, impact = report.subgroups_over_time, report.impact_over_time
+    for i, attribute in enumerate(report.roles.protected):
+        if shares is not None and not shares.empty:
+            out.append((f"shares-over-time-{i}", f"Share of each {attribute} group per time window; "
+                        "solid lines are the real data, dashed the synthetic data's windows.",
+                        time_charts.window_share_figure(shares, attribute)))
+        if impact is not None and (impact["attribute"] == attribute).any():
+            out.append((f"impact-over-time-{i}", f"Each {attribute} group's selection rate relative "
+                        "to the reference group per window; under the dotted 0.8 line the "
+                        "four-fifths rule fails.", time_charts.window_impact_figure(impact, attribute)))
     return out
 
 

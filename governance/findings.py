@@ -4,34 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.foundation.windows import DEFAULT_FREQ
+from fairsynth.governance.finding import Finding
+from fairsynth.governance.findings_over_time import over_time_findings
 
 SEVERITIES = ("critical", "high", "medium", "low")
 # A disparate impact change at least this large is worth a note even on the same side of 0.8.
 DI_CHANGE = 0.1
 # Fidelity scores (1 - KS / TV distance) under these bounds are findings of that severity.
 FIDELITY_BOUNDS = (("high", 0.6), ("medium", 0.8), ("low", 0.9))
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem: a stable code (notes refer to it), its severity, kind and a sentence with numbers."""
-
-    code: str
-    severity: str
-    kind: str
-    sentence: str
-    subject: str
-    magnitude: float
-
-    def to_dict(self) -> dict:
-        """JSON-ready form."""
-        return asdict(self)
 
 
 def _pct(share: float) -> str:
@@ -349,6 +334,9 @@ def draft_findings(
     dataset_drift: pd.DataFrame | None = None,
     privacy: pd.DataFrame | None = None,
     privacy_settings: Mapping | None = None,
+    subgroups_over_time: pd.DataFrame | None = None,
+    impact_over_time: pd.DataFrame | None = None,
+    staleness: pd.DataFrame | None = None,
     errors: Mapping[str, str] | None = None,
     min_count: int = 30,
     freq: str = DEFAULT_FREQ,
@@ -362,6 +350,8 @@ def draft_findings(
     if fidelity is not None and not fidelity.empty:
         found += fidelity_findings(fidelity, min_count=min_count)
     found += drift_findings(drift, dataset_drift, freq=freq)
+    found += over_time_findings(subgroups_over_time, impact_over_time, staleness,
+                                min_count=min_count, freq=freq)
     if privacy is not None and not privacy.empty:
         found += privacy_findings(privacy, privacy_settings, min_count=min_count)
     found += error_findings(errors or {})

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairsynth.drift import timeline
+from fairsynth.drift import over_time, timeline
 from fairsynth.fairness import fidelity, impact, subgroups, utility
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
@@ -77,6 +77,10 @@ def _skip_drift(pair, options) -> str | None:
     return None if pair.roles.time else "no time column is set"
 
 
+def _skip_over_time(pair, options) -> str | None:
+    return _skip_drift(pair, options) or _needs_protected(pair, options)
+
+
 def _skip_utility(pair, options) -> str | None:
     if not options.include_tstr:
         return f"{TURNED_OFF} (train-on-synthetic is slow)"
@@ -132,6 +136,25 @@ def _drift(pair, options) -> dict[str, Any]:
     return {"drift": table, "dataset_drift": timeline.dataset_drift(table)}
 
 
+def _fairness_over_time(pair, options) -> dict[str, Any]:
+    common = {"freq": options.freq, "min_rows": options.min_count}
+    windows = over_time.side_windows(pair, **common)
+    shares = over_time.shares_over_time(pair, min_count=options.min_count,
+                                        max_order=options.max_order, windows=windows, **common)
+    reference = dict(options.reference) or None
+    no_outcome = _needs_outcome(pair, options)
+    impact = None if no_outcome else over_time.impact_by_window(
+        pair, reference=reference, windows=windows, **common)
+    stale = over_time.staleness(pair, shares, impact, min_count=options.min_count,
+                                reference=reference, **common)
+    notes = [] if no_outcome is None else [f"impact over time not computed: {no_outcome}"]
+    real_only = over_time.synthetic_windowed(pair)
+    if real_only:
+        notes.append(f"real windows only: {real_only}")
+    return {"subgroups_over_time": shares, "impact_over_time": impact, "staleness": stale,
+            "note": "; ".join(notes)}
+
+
 def _utility(pair, options) -> dict[str, Any]:
     return {"utility": utility.tstr(pair, max_order=options.max_order)}
 
@@ -182,6 +205,8 @@ PARTS: tuple[PartSpec, ...] = (
     PartSpec("group_metrics", ("group_metrics",), _skip_group_metrics, _group_metrics),
     PartSpec("fidelity", ("fidelity",), _skip_fidelity, _fidelity),
     PartSpec("drift", ("drift", "dataset_drift"), _skip_drift, _drift),
+    PartSpec("fairness_over_time", ("subgroups_over_time", "impact_over_time", "staleness"),
+             _skip_over_time, _fairness_over_time),
     PartSpec("utility", ("utility",), _skip_utility, _utility, needs_rows=True),
     PartSpec("privacy", ("privacy",), _skip_privacy,
              lambda pair, options: _privacy(pair, options, attacks=False), needs_rows=True),

@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.governance import policy_over_time
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,17 @@ def _privacy_max(name: str, measure: str, reference: str = "") -> Measure:
     return check
 
 
+def _over_time(name: str, measure: Callable[[PolicyTables, float], tuple[float | None, str]]
+               ) -> Measure:
+    """A threshold read from an over-time table (governance.policy_over_time says what and where)."""
+
+    def check(t: PolicyTables, threshold: float) -> PolicyCheck:
+        value, where = measure(t, threshold)
+        return _check(THRESHOLDS[name], value, threshold, where)
+
+    return check
+
+
 def _min_k_anonymity(t: PolicyTables, threshold: float) -> PolicyCheck:
     spec = THRESHOLDS["min_k_anonymity"]
     rows = t.privacy[t.privacy["measure"] == "k_anonymity"].dropna(subset=["value"])
@@ -274,6 +286,23 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
         ThresholdSpec("max_drifted_share", "max", "dataset_drift",
                       "Largest share of drifted columns in a time window", _max_drifted_share,
                       "the data of this period differs from the reference; conclusions may be stale."),
+        ThresholdSpec("min_disparate_impact_any_window", "min", "impact_over_time",
+                      "Lowest disparate impact ratio in any time window, real or synthetic",
+                      _over_time("min_disparate_impact_any_window",
+                                 policy_over_time.lowest_ratio_any_window),
+                      "in that period the group was selected less than four-fifths as often as "
+                      "the reference group."),
+        ThresholdSpec("max_share_change_any_window", "max", "subgroups_over_time",
+                      "Largest change of a group's share against the first time window",
+                      _over_time("max_share_change_any_window",
+                                 policy_over_time.largest_share_change),
+                      "the population moved: synthetic data fitted to one period misrepresents "
+                      "this group in another."),
+        ThresholdSpec("max_staleness", "max", "staleness",
+                      "Share of drifted columns between the synthetic data and the latest window",
+                      _over_time("max_staleness", policy_over_time.latest_staleness),
+                      "the synthetic data describes an older population; conclusions drawn "
+                      "from it may be stale."),
         ThresholdSpec("max_exact_copy_rate", "max", "privacy",
                       "Share of synthetic rows that are exact copies of a real training row",
                       _privacy_max("max_exact_copy_rate", "exact_copy_rate",

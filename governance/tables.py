@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from fairsynth.drift.over_time import IMPACT_COLUMNS as WINDOW_IMPACT_COLUMNS
+from fairsynth.drift.over_time import SHARE_COLUMNS as WINDOW_SHARE_COLUMNS
+from fairsynth.drift.over_time import STALENESS_COLUMNS
 from fairsynth.drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
 from fairsynth.fairness.fidelity import FIDELITY_COLUMNS
 from fairsynth.fairness.impact import CHANGE_COLUMNS, IMPACT_COLUMNS, METRIC_COLUMNS
@@ -101,6 +104,14 @@ def _all_groups(frame: pd.DataFrame) -> pd.Series:
     return frame["attribute"] == "(all)"
 
 
+def _single_attribute(frame: pd.DataFrame) -> pd.Series:
+    return frame["attributes"].map(len) == 1
+
+
+def _below_four_fifths(frame: pd.DataFrame) -> pd.Series:
+    return frame["passes_four_fifths"].eq(False).fillna(False).astype(bool)
+
+
 def _drifted(frame: pd.DataFrame) -> pd.Series:
     return frame["drift_detected"].fillna(False).astype(bool)
 
@@ -135,6 +146,24 @@ TABLES: dict[str, TableSpec] = {spec.key: spec for spec in (
         Shown("window", "window"), Shown("n_drifted", "drifted columns"),
         Shown("n_columns", "columns"), Shown("drifted_share", "share", percent),
         Shown("dataset_drift", "dataset drift"))),
+    TableSpec("subgroups_over_time", "Group shares per time window", tuple(WINDOW_SHARE_COLUMNS), (
+        Shown("dataset", "data"), Shown("window", "window"), Shown("group", "group"),
+        Shown("count", "rows"), Shown("share", "share", percent),
+        Shown("ci_low", "95% CI low", percent), Shown("ci_high", "95% CI high", percent),
+        Shown("small", "small")), keep=_single_attribute),
+    TableSpec("impact_over_time", f"Disparate impact per time window (groups under {FOUR_FIFTHS})",
+              tuple(WINDOW_IMPACT_COLUMNS), (
+        Shown("dataset", "data"), Shown("window", "window"), Shown("attribute", "attribute"),
+        Shown("group", "group"), Shown("reference_group", "reference"),
+        Shown("selection_rate", "selection rate"), Shown("ratio", "ratio"),
+        Shown("ci_low", "95% CI low"), Shown("ci_high", "95% CI high"), Shown("n", "rows")),
+              keep=_below_four_fifths),
+    TableSpec("staleness", "Staleness: the synthetic data against each real window",
+              tuple(STALENESS_COLUMNS), (
+        Shown("window", "window"), Shown("drifted_share", "drifted columns", percent),
+        Shown("max_abs_share_gap", "largest share gap (pp)", points),
+        Shown("max_abs_impact_change", "largest ratio change"),
+        Shown("best_match", "best match"), Shown("latest", "latest"))),
     TableSpec("utility", "Train on synthetic, test on real", tuple(TSTR_COLUMNS), (
         Shown("model", "model"), Shown("trained_on", "trained on"), Shown("metric", "metric"),
         Shown("value", "value")), keep=_all_groups),

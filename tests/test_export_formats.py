@@ -33,8 +33,8 @@ from fairsynth.governance.notes import new_note
 from fairsynth.governance.policy import load_policy
 
 TOP_KEYS = ["schema_version", "created_at", "inputs", "roles", "subgroup_gaps", "fidelity",
-            "disparate_impact", "impact_change", "group_metrics", "drift", "dataset_drift", "utility",
-            "privacy", "findings", "notes", "lineage", "policy"]
+            "disparate_impact", "impact_change", "group_metrics", "drift", "dataset_drift",
+            "subgroups_over_time", "impact_over_time", "staleness", "utility", "privacy", "findings", "notes", "lineage", "policy"]
 EVIL_COLUMN = "<img src=x onerror=alert(1)>"
 EVIL_GROUP = "</script><script>alert(2)</script>"
 FORMULAS = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
