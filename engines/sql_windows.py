@@ -21,6 +21,13 @@ class SqlWindowCounts:
             raise InvalidInputError(f"Unknown window frequency '{freq}'. Available: {', '.join(FREQS)}.")
         return f"date_trunc('{TRUNC_UNITS[freq]}', TRY_CAST({self._q(self.roles.time)} AS TIMESTAMP))"
 
+    def synthetic_windows(self, *, freq: str, min_rows: int) -> WindowCounts:
+        """The synthetic side's calendar windows and cell counts, on the same cell labels."""
+        if not self.roles.time:
+            raise NoTimeRoleError()
+        return self._cached(("synthetic_windows", freq, min_rows),
+                            lambda: self._windows(freq, min_rows, side="synthetic"))
+
     def windows(self, *, freq: str | None, n_windows: int | None, min_rows: int) -> WindowCounts:
         """The real side's window table and its cell counts per window (calendar windows only)."""
         if not self.roles.time:
@@ -31,9 +38,9 @@ class SqlWindowCounts:
                 "calendar windows (freq D, W, M, Q or Y).")
         return self._cached(("windows", freq, min_rows), lambda: self._windows(freq, min_rows))
 
-    def _windows(self, freq: str, min_rows: int) -> WindowCounts:
+    def _windows(self, freq: str, min_rows: int, side: str = "real") -> WindowCounts:
         cells = self.cells()
-        frame = self._groups("real", freq)
+        frame = self._groups(side, freq)
         unparseable = int(frame.loc[frame["w"].isna() & (frame["has_t"] == 1), "n"].sum())
         dated = frame[frame["w"].notna()].copy()
         dated["w"] = pd.to_datetime(dated["w"]).dt.tz_localize(None) if getattr(
@@ -41,7 +48,7 @@ class SqlWindowCounts:
         per_window = dated.groupby("w")["n"].sum()
         if per_window.empty:
             raise InvalidInputError(
-                f"Time column '{self.roles.time}' has no date in the real table, so there are no windows.")
+                f"Time column '{self.roles.time}' has no date in the {side} table, so there are no windows.")
         table = table_from_counts(per_window, per_window.index.max(), freq=freq, min_rows=min_rows)
         table = table[table["rows"] > 0].reset_index(drop=True)
         block = pd.Series(np.arange(len(table)), index=table["window"].to_numpy())
