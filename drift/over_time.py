@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from fairsynth.drift.groups import impact_per_attribute, steady_references
+from fairsynth.drift.groups import steady_references
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, WindowCounts, as_counter
 from fairsynth.engines.tables import marginal
@@ -110,22 +110,40 @@ def _groups(cells: Cells, attrs: tuple[str, ...]) -> tuple[np.ndarray, list[str]
     return codes, labels, values
 
 
-def reference_groups(pair, win: WindowCounts, *, min_rows: int,
+def reference_groups(pair, win: WindowCounts, *, min_rows: int, max_order: int = 3,
                      reference: dict[str, str] | None = None) -> dict[str, str]:
-    """The reference group per attribute held across windows: the Drift page's choice (drift.groups)."""
+    """The reference group per attribute set held across windows: the Drift page's choice (drift.groups)."""
     cells = as_counter(pair).cells()
     overall = impact_from_counts(cells, cells.counts["real"], cells.first["real"], dataset="real",
-                                 reference=reference or {}, max_order=1, strict=True)
+                                 reference=reference or {}, max_order=max_order, strict=True)
     fixed = steady_references(overall, min_rows * max(len(win.starts), 1))
     fixed.update(reference or {})
     return fixed
 
 
+def impact_sets(cells: Cells, counts: dict, first: dict, dataset: str, fixed: dict[str, str],
+                max_order: int) -> pd.DataFrame:
+    """Impact of one block per attribute set (up to `max_order`) against `fixed`, else the block's
+    own highest-rate group; one set at a time, so an absent reference only affects its set."""
+    parts = []
+    for attrs in attribute_sets(cells.attributes, max_order):
+        name = "&".join(attrs)
+        options = {"dataset": dataset, "max_order": len(attrs), "strict": True, "attributes": attrs}
+        chosen = {name: fixed[name]} if name in fixed else {}
+        try:
+            part = impact_from_counts(cells, counts, first, reference=chosen, **options)
+        except InvalidInputError:
+            # The fixed reference group is absent here: use this block's own highest-rate group.
+            part = impact_from_counts(cells, counts, first, reference={}, **options)
+        parts.append(part[part["attribute"] == name])
+    return pd.concat(parts, ignore_index=True)
+
+
 def impact_by_window(
-    pair, *, freq: Freq | None = DEFAULT_FREQ, min_rows: int = 30,
+    pair, *, freq: Freq | None = DEFAULT_FREQ, min_rows: int = 30, max_order: int = 3,
     reference: dict[str, str] | None = None, windows: dict[str, WindowCounts] | None = None,
 ) -> pd.DataFrame:
-    """Disparate impact per protected attribute and group in each window of each side.
+    """Disparate impact per protected attribute set (up to `max_order`) and group in each window of each side.
 
     The reference group is held fixed across windows and sides (as on the Drift page); a window
     without it falls back to its own highest-rate group, named in reference_group.
@@ -133,13 +151,14 @@ def impact_by_window(
     check_impact_roles(pair.roles)
     cells = as_counter(pair).cells()
     windows = windows or side_windows(pair, freq=freq, min_rows=min_rows)
-    fixed = reference_groups(pair, windows["real"], min_rows=min_rows, reference=reference)
+    fixed = reference_groups(pair, windows["real"], min_rows=min_rows, max_order=max_order,
+                             reference=reference)
     frames = []
     for dataset, win in windows.items():
         for block, start in enumerate(win.starts):
             counts = {m: v[block] for m, v in win.cells.items()}
             first = {a: v[block] for a, v in win.first.items()}
-            part = impact_per_attribute(cells, counts, first, dataset, fixed)
+            part = impact_sets(cells, counts, first, dataset, fixed, max_order)
             part.insert(1, "window", iso_start(start))
             frames.append(part)
     return pd.concat(frames, ignore_index=True)[IMPACT_COLUMNS]
@@ -147,7 +166,8 @@ def impact_by_window(
 
 def staleness(
     pair, shares: pd.DataFrame, impact: pd.DataFrame | None, *, freq: Freq | None = DEFAULT_FREQ,
-    min_rows: int = 30, min_count: int = 30, reference: dict[str, str] | None = None,
+    min_rows: int = 30, min_count: int = 30, max_order: int = 3,
+    reference: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Per real window: how far the whole synthetic table is from that window's real rows.
 
@@ -162,7 +182,7 @@ def staleness(
     real["gap"] = (real["key"].map(synth_share) - real["share"]).abs()
     share_gap = real[real["count"] >= min_count].groupby("window")["gap"].max()
     impact_gap = _impact_gaps(pair, impact, freq=freq, min_rows=min_rows, min_count=min_count,
-                              reference=reference)
+                              max_order=max_order, reference=reference)
     out = pd.DataFrame({"window": vs["window"], "drifted_share": vs["drifted_share"].astype(float)})
     out["max_abs_share_gap"] = out["window"].map(share_gap).astype(float)
     out["max_abs_impact_change"] = out["window"].map(impact_gap).astype(float)
@@ -184,15 +204,15 @@ def _synthetic_shares(pair) -> dict[str, float]:
     return out
 
 
-def _impact_gaps(pair, impact, *, freq, min_rows, min_count, reference) -> pd.Series:
+def _impact_gaps(pair, impact, *, freq, min_rows, min_count, max_order, reference) -> pd.Series:
     if impact is None or impact.empty:
         return pd.Series(dtype=float)
     cells = as_counter(pair).cells()
     win = as_counter(pair).windows(freq=freq, n_windows=None, min_rows=min_rows)
-    fixed = reference_groups(pair, win, min_rows=min_rows, reference=reference)
+    fixed = reference_groups(pair, win, min_rows=min_rows, max_order=max_order, reference=reference)
     real = impact[impact["dataset"] == "real"]
-    synth = impact_per_attribute(cells, cells.counts["synthetic"], cells.first["synthetic"],
-                                 "synthetic", fixed)
+    synth = impact_sets(cells, cells.counts["synthetic"], cells.first["synthetic"], "synthetic",
+                        fixed, max_order)
     synth = synth[synth["n"] >= min_count].set_index(["attribute", "group"])["ratio"]
     real = real[real["n"] >= min_count]
     keys = list(zip(real["attribute"], real["group"], strict=True))

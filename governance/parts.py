@@ -144,9 +144,9 @@ def _fairness_over_time(pair, options) -> dict[str, Any]:
     reference = dict(options.reference) or None
     no_outcome = _needs_outcome(pair, options)
     impact = None if no_outcome else over_time.impact_by_window(
-        pair, reference=reference, windows=windows, **common)
+        pair, reference=reference, windows=windows, max_order=options.max_order, **common)
     stale = over_time.staleness(pair, shares, impact, min_count=options.min_count,
-                                reference=reference, **common)
+                                max_order=options.max_order, reference=reference, **common)
     notes = [] if no_outcome is None else [f"impact over time not computed: {no_outcome}"]
     real_only = over_time.synthetic_windowed(pair)
     if real_only:
