@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import settle
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -49,9 +50,12 @@ def test_drift_page_on_compas_by_month(page: Page, app_url: str, shot):
     _open(page, "Drift", chart=True)
     expect(page.get_by_text("Drift began")).to_be_visible(timeout=30_000)
     shot("demo_compas_drift")
-    # evidently's own report for a window opens inside the page.
+    # evidently's own report for a window opens inside the page. A click while the page is still
+    # running can land on a widget that the rerun replaces, so wait for the page to settle first.
+    settle(page)
     page.get_by_text("evidently's data drift report for one window").click()
     page.get_by_text("Build evidently's report").click()
+    settle(page, timeout=180)
     report = page.frame_locator("iframe").first
     expect(report.locator("body")).to_contain_text("Drift", timeout=120_000)
     shot("demo_compas_evidently")
