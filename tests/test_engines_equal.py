@@ -9,13 +9,13 @@ opens it; the reports must agree field by field except where they record how the
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from report_compare import assert_same
 
 from fairsynth.engines.sources import open_audit_pair
 from fairsynth.foundation.loading import load_table
@@ -28,9 +28,8 @@ pytest.importorskip("duckdb")
 
 ROLES = Roles(protected=("consent", "member"), target="approved", favorable="1",
               prediction="predicted", time="visit_date")
-# The SQL engines skip privacy ("needs the tables in memory"): it is left out on every engine.
+# Privacy runs on a sample on the SQL engines (not the whole table): it is left out on every engine.
 OPTIONS = AuditOptions(include_privacy=False)
-REL_TOL = 1e-9
 # Where the reports may differ: the engine's name, when and how long, and file paths.
 VOLATILE = {"created_at", "seconds", "at", "engine", "path", "real_name", "synthetic_name",
             "fairsynth_version", "python", "platform"}
@@ -115,28 +114,6 @@ def scrub(value):
     if isinstance(value, list):
         return [s for s in map(scrub, value) if s is not None]
     return value
-
-
-def assert_same(actual, expected, where="report"):
-    """Equal field by field; floats to REL_TOL (sums are taken in another order per engine)."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict), where
-        assert sorted(actual) == sorted(expected), f"{where}: keys {sorted(actual)} != {sorted(expected)}"
-        for key in expected:
-            assert_same(actual[key], expected[key], f"{where}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: length differs"
-        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            assert_same(a, e, f"{where}[{i}]")
-    elif isinstance(expected, float) and not isinstance(expected, bool):
-        assert isinstance(actual, int | float) and not isinstance(actual, bool), f"{where}: {actual!r}"
-        if math.isnan(expected):
-            assert math.isnan(actual), f"{where}: {actual!r} != nan"
-        else:
-            assert math.isclose(actual, expected, rel_tol=REL_TOL, abs_tol=1e-12), (
-                f"{where}: {actual!r} != {expected!r}")
-    else:
-        assert actual == expected, f"{where}: {actual!r} != {expected!r}"
 
 
 @pytest.fixture(scope="module")
