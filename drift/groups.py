@@ -9,7 +9,7 @@ from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import marginal
 from fairsynth.fairness.impact import check_impact_roles, impact_from_counts
-from fairsynth.foundation.codes import MISSING
+from fairsynth.foundation.codes import MISSING, attribute_sets
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.windows import DEFAULT_FREQ, Freq, iso_start, window_label
@@ -88,11 +88,11 @@ def impact_over_time(
     for block, start in enumerate(win.starts):
         counts = {m: v[block] for m, v in win.cells.items()}
         first = {a: v[block] for a, v in win.first.items()}
-        part = impact_per_attribute(cells, counts, first, "real", fixed)
+        part = impact_sets(cells, counts, first, "real", fixed, max_order=1)
         part.insert(0, "window", iso_start(start))
         parts.append(part)
-    synth = impact_per_attribute(cells, cells.counts["synthetic"], cells.first["synthetic"],
-                                  "synthetic", fixed)
+    synth = impact_sets(cells, cells.counts["synthetic"], cells.first["synthetic"], "synthetic",
+                        fixed, max_order=1)
     synth.insert(0, "window", None)
     parts.append(synth)
     return pd.concat(parts, ignore_index=True)
@@ -108,19 +108,21 @@ def steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
     return fixed
 
 
-def impact_per_attribute(cells: Cells, counts: dict, first: dict, dataset: str,
-                          fixed: dict[str, str]) -> pd.DataFrame:
-    """Impact of one block per attribute against `fixed`, else the block's own highest-rate group."""
-    # One attribute at a time, so a reference group absent from this block only affects its attribute.
+def impact_sets(cells: Cells, counts: dict, first: dict, dataset: str, fixed: dict[str, str],
+                max_order: int) -> pd.DataFrame:
+    """Impact of one block per attribute set (up to `max_order`) against `fixed`, else the block's
+    own highest-rate group; one set at a time, so an absent reference only affects its set."""
     parts = []
-    for attribute in cells.attributes:
-        options = {"dataset": dataset, "max_order": 1, "strict": True, "attributes": (attribute,)}
+    for attrs in attribute_sets(cells.attributes, max_order):
+        name = "&".join(attrs)
+        options = {"dataset": dataset, "max_order": len(attrs), "strict": True, "attributes": attrs}
+        chosen = {name: fixed[name]} if name in fixed else {}
         try:
-            part = impact_from_counts(cells, counts, first, reference=fixed, **options)
+            part = impact_from_counts(cells, counts, first, reference=chosen, **options)
         except InvalidInputError:
             # The fixed reference group is absent here: use this block's own highest-rate group.
             part = impact_from_counts(cells, counts, first, reference={}, **options)
-        parts.append(part)
+        parts.append(part[part["attribute"] == name])
     return pd.concat(parts, ignore_index=True)
 
 

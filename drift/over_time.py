@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from fairsynth.drift.groups import steady_references
+from fairsynth.drift.groups import impact_sets, steady_references
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, WindowCounts, as_counter
 from fairsynth.engines.tables import marginal
@@ -119,24 +119,6 @@ def reference_groups(pair, win: WindowCounts, *, min_rows: int, max_order: int =
     fixed = steady_references(overall, min_rows * max(len(win.starts), 1))
     fixed.update(reference or {})
     return fixed
-
-
-def impact_sets(cells: Cells, counts: dict, first: dict, dataset: str, fixed: dict[str, str],
-                max_order: int) -> pd.DataFrame:
-    """Impact of one block per attribute set (up to `max_order`) against `fixed`, else the block's
-    own highest-rate group; one set at a time, so an absent reference only affects its set."""
-    parts = []
-    for attrs in attribute_sets(cells.attributes, max_order):
-        name = "&".join(attrs)
-        options = {"dataset": dataset, "max_order": len(attrs), "strict": True, "attributes": attrs}
-        chosen = {name: fixed[name]} if name in fixed else {}
-        try:
-            part = impact_from_counts(cells, counts, first, reference=chosen, **options)
-        except InvalidInputError:
-            # The fixed reference group is absent here: use this block's own highest-rate group.
-            part = impact_from_counts(cells, counts, first, reference={}, **options)
-        parts.append(part[part["attribute"] == name])
-    return pd.concat(parts, ignore_index=True)
 
 
 def impact_by_window(
