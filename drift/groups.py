@@ -8,7 +8,8 @@ import pandas as pd
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import marginal
-from fairsynth.fairness.impact import check_impact_roles, impact_from_counts
+from fairsynth.fairness.impact import check_impact_roles
+from fairsynth.fairness.ratios import Columns, impact_frame, impact_from_counts, set_columns
 from fairsynth.foundation.codes import MISSING, attribute_sets
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
@@ -88,14 +89,11 @@ def impact_over_time(
     for block, start in enumerate(win.starts):
         counts = {m: v[block] for m, v in win.cells.items()}
         first = {a: v[block] for a, v in win.first.items()}
-        part = impact_sets(cells, counts, first, "real", fixed, max_order=1)
-        part.insert(0, "window", iso_start(start))
-        parts.append(part)
-    synth = impact_sets(cells, cells.counts["synthetic"], cells.first["synthetic"], "synthetic",
-                        fixed, max_order=1)
-    synth.insert(0, "window", None)
-    parts.append(synth)
-    return pd.concat(parts, ignore_index=True)
+        parts += with_window(impact_sets(cells, counts, first, "real", fixed, max_order=1),
+                             iso_start(start))
+    parts += with_window(impact_sets(cells, cells.counts["synthetic"], cells.first["synthetic"],
+                                     "synthetic", fixed, max_order=1), None)
+    return impact_frame(parts, lead=("window",))
 
 
 def steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
@@ -109,21 +107,26 @@ def steady_references(overall: pd.DataFrame, steady: int) -> dict[str, str]:
 
 
 def impact_sets(cells: Cells, counts: dict, first: dict, dataset: str, fixed: dict[str, str],
-                max_order: int) -> pd.DataFrame:
-    """Impact of one block per attribute set (up to `max_order`) against `fixed`, else the block's
-    own highest-rate group; one set at a time, so an absent reference only affects its set."""
+                max_order: int) -> list[Columns]:
+    """Impact column blocks of one block of counts per attribute set (up to `max_order`) against
+    `fixed`, else the block's own highest-rate group: an absent reference only affects its set."""
     parts = []
     for attrs in attribute_sets(cells.attributes, max_order):
-        name = "&".join(attrs)
-        options = {"dataset": dataset, "max_order": len(attrs), "strict": True, "attributes": attrs}
-        chosen = {name: fixed[name]} if name in fixed else {}
+        options = {"dataset": dataset, "strict": True}
         try:
-            part = impact_from_counts(cells, counts, first, reference=chosen, **options)
+            parts.append(set_columns(cells, counts, first, attrs, chosen=fixed.get("&".join(attrs)),
+                                     **options))
         except InvalidInputError:
             # The fixed reference group is absent here: use this block's own highest-rate group.
-            part = impact_from_counts(cells, counts, first, reference={}, **options)
-        parts.append(part[part["attribute"] == name])
-    return pd.concat(parts, ignore_index=True)
+            parts.append(set_columns(cells, counts, first, attrs, chosen=None, **options))
+    return parts
+
+
+def with_window(blocks: list[Columns], window: str | None) -> list[Columns]:
+    """The blocks with a `window` column (one value for every row)."""
+    for block in blocks:
+        block["window"] = np.full(block["group"].size, window, dtype=object)
+    return blocks
 
 
 def staleness_summary(

@@ -12,11 +12,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from fairsynth.drift.groups import impact_sets, steady_references
+from fairsynth.drift.groups import impact_sets, steady_references, with_window
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import Cells, WindowCounts, as_counter
 from fairsynth.engines.tables import marginal
-from fairsynth.fairness.impact import check_impact_roles, impact_from_counts, ordered_groups
+from fairsynth.fairness.impact import check_impact_roles
+from fairsynth.fairness.ratios import impact_frame, impact_from_counts, ordered_groups
 from fairsynth.foundation.codes import attribute_sets
 from fairsynth.foundation.errors import FairSynthError, InvalidInputError
 from fairsynth.foundation.intervals import wilson_interval
@@ -140,10 +141,9 @@ def impact_by_window(
         for block, start in enumerate(win.starts):
             counts = {m: v[block] for m, v in win.cells.items()}
             first = {a: v[block] for a, v in win.first.items()}
-            part = impact_sets(cells, counts, first, dataset, fixed, max_order)
-            part.insert(1, "window", iso_start(start))
-            frames.append(part)
-    return pd.concat(frames, ignore_index=True)[IMPACT_COLUMNS]
+            frames += with_window(impact_sets(cells, counts, first, dataset, fixed, max_order),
+                                  iso_start(start))
+    return impact_frame(frames, lead=("window",))[IMPACT_COLUMNS]
 
 
 def staleness(
@@ -193,8 +193,8 @@ def _impact_gaps(pair, impact, *, freq, min_rows, min_count, max_order, referenc
     win = as_counter(pair).windows(freq=freq, n_windows=None, min_rows=min_rows)
     fixed = reference_groups(pair, win, min_rows=min_rows, max_order=max_order, reference=reference)
     real = impact[impact["dataset"] == "real"]
-    synth = impact_sets(cells, cells.counts["synthetic"], cells.first["synthetic"], "synthetic",
-                        fixed, max_order)
+    synth = impact_frame(impact_sets(cells, cells.counts["synthetic"], cells.first["synthetic"],
+                                     "synthetic", fixed, max_order))
     synth = synth[synth["n"] >= min_count].set_index(["attribute", "group"])["ratio"]
     real = real[real["n"] >= min_count]
     keys = list(zip(real["attribute"], real["group"], strict=True))

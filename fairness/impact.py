@@ -6,17 +6,14 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.engines import Cells, Counter, as_counter
-from fairsynth.engines.tables import appearance_rank, marginal
+from fairsynth.engines.tables import marginal
+from fairsynth.fairness.ratios import impact_columns, impact_frame, ordered_groups
 from fairsynth.foundation.codes import attribute_sets
-from fairsynth.foundation.constants import FOUR_FIFTHS, Z95
+from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import Roles
 
-IMPACT_COLUMNS = [
-    "dataset", "attribute", "group", "reference_group", "selection_rate", "reference_rate",
-    "ratio", "ci_low", "ci_high", "passes_four_fifths", "n", "undefined_reason",
-]
 CHANGE_COLUMNS = ["attribute", "group", "real_ratio", "synthetic_ratio", "change"]
 SUMMARY_COLUMNS = [
     "dataset", "attribute", "reference_group", "worst_group", "min_ratio",
@@ -54,11 +51,11 @@ def disparate_impact(
     """
     check_impact_roles(pair.roles)
     cells = as_counter(pair).cells()
-    real = _impact_from_cells(cells, "real", reference=reference or {},
-                              max_order=max_order, strict=True)
-    synth = _impact_from_cells(cells, "synthetic", reference=reference or {},
-                               max_order=max_order, strict=False)
-    return pd.concat([real, synth], ignore_index=True)[IMPACT_COLUMNS]
+    parts = []
+    for side, strict in (("real", True), ("synthetic", False)):
+        parts += impact_columns(cells, cells.counts[side], cells.first[side], dataset=side,
+                                reference=reference or {}, max_order=max_order, strict=strict)
+    return impact_frame(parts)
 
 
 def impact_change(
@@ -112,99 +109,6 @@ def check_impact_roles(roles: Roles) -> None:
     if not roles.protected:
         raise InvalidInputError(
             "No protected attribute is set; mark at least one column as protected on the Data page.")
-
-
-def ordered_groups(cells: Cells, attrs: tuple[str, ...], present: np.ndarray,
-                   first: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    """Present cell codes of `attrs` in the report's group order (each attribute's labels by first
-    appearance, missing last; earlier attributes vary slowest) and their "&"-joined labels."""
-    sizes = [len(cells.labels[a]) for a in attrs]
-    parts = np.unravel_index(present, sizes)
-    ranks = [appearance_rank(first[a], cells.labels[a])[idx] for a, idx in zip(attrs, parts, strict=True)]
-    order = np.lexsort(ranks[::-1]) if len(present) else np.array([], dtype=np.int64)
-    labels = ["&".join(cells.labels[a][int(idx[i])] for a, idx in zip(attrs, parts, strict=True))
-              for i in order]
-    return present[order], labels
-
-
-def impact_from_counts(
-    cells: Cells, rows: dict[str, np.ndarray], first: dict[str, np.ndarray], *, dataset: str,
-    reference: dict[str, str], max_order: int, strict: bool,
-    attributes: tuple[str, ...] | None = None,
-) -> pd.DataFrame:
-    """Disparate impact from cell counts (`rows`: rows/known/fav arrays shaped like the cells), for
-    one side or one time window; `attributes` narrows the protected attributes, `max_order` bounds
-    the intersections; `strict` makes an absent picked reference group an error."""
-    protected = attributes or cells.attributes
-    parts = []
-    for attrs in attribute_sets(protected, max_order):
-        attribute = "&".join(attrs)
-        count = {m: marginal(rows[m], cells.attributes, attrs) for m in ("rows", "known", "fav")}
-        codes, groups = ordered_groups(cells, attrs, np.flatnonzero(count["rows"] > 0), first)
-        block = _ratio_block(groups, count["known"][codes], count["fav"][codes],
-                             reference.get(attribute), attribute=attribute, strict=strict)
-        block.insert(0, "attribute", attribute)
-        block.insert(0, "dataset", dataset)
-        parts.append(block)
-    return pd.concat(parts, ignore_index=True)[IMPACT_COLUMNS]
-
-
-def _impact_from_cells(cells: Cells, side: str, *, reference, max_order, strict) -> pd.DataFrame:
-    return impact_from_counts(cells, cells.counts[side], cells.first[side], dataset=side,
-                              reference=reference, max_order=max_order, strict=strict)
-
-
-def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> pd.DataFrame:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = fav / n
-    reason = np.array([None if k > 0 else "no rows with a known outcome" for k in n], dtype=object)
-    if chosen is not None and chosen not in groups:
-        if strict:
-            raise InvalidInputError(
-                f"Reference group '{chosen}' is not a group of '{attribute}'; "
-                f"available: {', '.join(groups)}.")
-        ref = None
-        why = f"reference group '{chosen}' is absent from this dataset"
-    else:
-        ref = groups.index(chosen) if chosen is not None else _highest_rate(groups, n, rate)
-        why = None if fav[ref] > 0 else (
-            f"reference group '{groups[ref]}' has no favourable outcome, so the ratio is undefined")
-    ref_rate = rate[ref] if ref is not None else np.nan
-    if why is not None:
-        ratio = np.full(len(groups), np.nan)
-        low = high = ratio
-        reason = np.array([why if r is None else r for r in reason], dtype=object)
-    else:
-        ratio, low, high = _katz(fav, n, fav[ref], n[ref])
-        ratio[ref], low[ref], high[ref] = 1.0, 1.0, 1.0
-    passes = pd.array([None if np.isnan(r) else bool(r >= FOUR_FIFTHS) for r in ratio], dtype="boolean")
-    return pd.DataFrame({
-        "group": groups,
-        "reference_group": groups[ref] if ref is not None else chosen,
-        "selection_rate": rate, "reference_rate": ref_rate, "ratio": ratio,
-        "ci_low": low, "ci_high": high, "passes_four_fifths": passes,
-        "n": n.astype(np.int64), "undefined_reason": pd.Series(reason, dtype=object),
-    })
-
-
-def _highest_rate(groups, n, rate) -> int:
-    # Ties go to the larger group, then the first label, so row order never changes the answer.
-    scores = np.where(n > 0, rate, -1.0)
-    tied = np.flatnonzero(scores == np.nanmax(scores))
-    return int(min(tied, key=lambda i: (-n[i], str(groups[i]))))
-
-
-def _katz(a, n1, c, n0):
-    """Risk ratio (a/n1)/(c/n0) with Katz's log interval; a zero numerator uses a + 0.5 for the bound."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = (a / n1) / (c / n0)
-        a_adj = np.where(a > 0, a, 0.5)
-        n1_adj = np.where(a > 0, n1, n1 + 1)
-        log_rr = np.log((a_adj / n1_adj) / (c / n0))
-        se = np.sqrt(np.maximum(1 / a_adj - 1 / n1_adj + 1 / c - 1 / n0, 0))
-        low = np.where(a > 0, np.exp(log_rr - Z95 * se), 0.0)
-        high = np.exp(log_rr + Z95 * se)
-    return ratio, low, high
 
 
 def group_metrics(pair: DatasetPair | Counter, *, max_order: int = 3) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 from fairsynth.engines import as_counter
 from fairsynth.engines.sources import choose_engine, open_audit_pair
 from fairsynth.engines.tables import marginal
-from fairsynth.fairness.impact import ordered_groups
+from fairsynth.fairness.ratios import ordered_groups
 from fairsynth.foundation.codes import attribute_sets
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table

@@ -18,7 +18,8 @@ from fairsynth.drift.over_time import SHARE_COLUMNS as WINDOW_SHARE_COLUMNS
 from fairsynth.drift.over_time import STALENESS_COLUMNS
 from fairsynth.drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
 from fairsynth.fairness.fidelity import FIDELITY_COLUMNS
-from fairsynth.fairness.impact import CHANGE_COLUMNS, IMPACT_COLUMNS, METRIC_COLUMNS
+from fairsynth.fairness.impact import CHANGE_COLUMNS, METRIC_COLUMNS
+from fairsynth.fairness.ratios import IMPACT_COLUMNS
 from fairsynth.fairness.subgroups import GAP_COLUMNS
 from fairsynth.fairness.utility import TSTR_COLUMNS
 from fairsynth.foundation.constants import FOUR_FIFTHS

@@ -21,7 +21,6 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from fairsynth.fairness.impact import (
     CHANGE_COLUMNS,
-    IMPACT_COLUMNS,
     METRIC_COLUMNS,
     PARITY_COLUMNS,
     disparate_impact,
@@ -30,6 +29,7 @@ from fairsynth.fairness.impact import (
     impact_change,
     impact_summary,
 )
+from fairsynth.fairness.ratios import IMPACT_COLUMNS
 from fairsynth.fairness.subgroups import subgroup_gaps
 from fairsynth.fairness.utility import OVERALL, tstr
 from fairsynth.foundation.errors import InvalidInputError
