@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.drift.evidently_report import evidently_drift_decisions
-from fairsynth.drift.groups import impact_over_time, subgroups_over_time
+from fairsynth.drift.over_time import fairness_over_time
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles
@@ -72,9 +72,8 @@ def main() -> None:
           f"{ours['column'].nunique()} columns: {our_time:.2f} s "
           f"({per_window['dataset_drift'].sum()} windows with dataset drift)")
     t0 = time.perf_counter()
-    subgroups_over_time(pair)
-    impact_over_time(pair)
-    print(f"ours, extra: subgroup shares + disparate impact per window: {time.perf_counter() - t0:.2f} s")
+    fairness_over_time(pair)
+    print(f"ours, extra: group shares, disparate impact and staleness per window: {time.perf_counter() - t0:.2f} s")
 
     windows = sorted(ours["window"].unique())
     month = real["month"].dt.strftime("%Y-%m-%d")

@@ -8,6 +8,7 @@ Spark run the same window SQL on the synthetic view). Cell labels are joint over
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from fairsynth.engines.tables import marginal
 from fairsynth.fairness.impact import check_impact_roles
 from fairsynth.fairness.ratios import impact_frame, impact_from_counts, ordered_groups
 from fairsynth.foundation.codes import attribute_sets
-from fairsynth.foundation.errors import FairSynthError, InvalidInputError
+from fairsynth.foundation.errors import FairSynthError, InvalidInputError, NoTimeRoleError
 from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import parse_time
@@ -29,8 +30,47 @@ SHARE_COLUMNS = ["dataset", "window", "attributes", "group", "group_values", "co
                  "ci_low", "ci_high", "small"]
 IMPACT_COLUMNS = ["dataset", "window", "attribute", "group", "reference_group", "selection_rate",
                   "reference_rate", "ratio", "ci_low", "ci_high", "passes_four_fifths", "n"]
+OUTCOME_COLUMNS = ["dataset", "window", "favorable_rate", "n", "ratio_defined"]
 STALENESS_COLUMNS = ["window", "drifted_share", "max_abs_share_gap", "max_abs_impact_change",
                      "best_match", "latest"]
+
+
+@dataclass(frozen=True)
+class OverTime:
+    """The report's three over-time tables (impact None without an outcome) and what limited them."""
+
+    shares: pd.DataFrame
+    impact: pd.DataFrame | None
+    staleness: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def fairness_over_time(
+    pair, *, freq: Freq | None = DEFAULT_FREQ, min_rows: int = 30, min_count: int = 30,
+    max_order: int = 3, reference: dict[str, str] | None = None,
+) -> OverTime:
+    """Group shares, disparate impact and staleness per window: the one computation the Drift page and
+    the report's fairness_over_time part both read."""
+    if not pair.roles.time:
+        raise NoTimeRoleError()
+    common = {"freq": freq, "min_rows": min_rows}
+    windows = side_windows(pair, **common)
+    shares = shares_over_time(pair, min_count=min_count, max_order=max_order, windows=windows,
+                              **common)
+    roles = pair.roles
+    notes = []
+    impact = None
+    if roles.target and roles.favorable is not None:
+        impact = impact_by_window(pair, reference=reference, windows=windows, max_order=max_order,
+                                  **common)
+    else:
+        notes.append("impact over time not computed: no target column with a favorable value is set")
+    stale = staleness(pair, shares, impact, min_count=min_count, max_order=max_order,
+                      reference=reference, **common)
+    real_only = synthetic_windowed(pair)
+    if real_only:
+        notes.append(f"real windows only: {real_only}")
+    return OverTime(shares, impact, stale, tuple(notes))
 
 
 def swapped(pair: DatasetPair) -> DatasetPair:
@@ -200,3 +240,20 @@ def _impact_gaps(pair, impact, *, freq, min_rows, min_count, max_order, referenc
     keys = list(zip(real["attribute"], real["group"], strict=True))
     whole = pd.Series([synth.get(k, np.nan) for k in keys], index=real.index)
     return (whole - real["ratio"]).abs().groupby(real["window"]).max()
+
+
+def outcome_by_window(impact: pd.DataFrame) -> pd.DataFrame:
+    """Per side and window: the favourable rate over all rows with a known outcome, its row count,
+    and whether any group's ratio is defined there (read from the impact table, no recount)."""
+    if impact.empty:
+        return pd.DataFrame(columns=OUTCOME_COLUMNS)
+    # One attribute's groups partition the window's rows, missing values included.
+    first = impact[impact["attribute"] == impact["attribute"].iloc[0]]
+    fav = (first["selection_rate"].fillna(0) * first["n"]).groupby(
+        [first["dataset"], first["window"]], sort=False).sum()
+    n = first.groupby(["dataset", "window"], sort=False)["n"].sum()
+    defined = impact.groupby(["dataset", "window"], sort=False)["ratio"].apply(
+        lambda r: bool(r.notna().any()))
+    out = pd.DataFrame({"favorable_rate": fav / n.where(n > 0), "n": n,
+                        "ratio_defined": defined.reindex(n.index)}).reset_index()
+    return out[OUTCOME_COLUMNS]

@@ -7,12 +7,19 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from fairsynth.drift.stats import DRIFT_COLUMNS, drift_from_counts
+from fairsynth.drift.stats import DRIFT_COLUMNS, SMALL_REFERENCE_ROWS, drift_from_counts
 from fairsynth.engines import Counter, WindowCounts, as_counter
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC
 from fairsynth.foundation.pair import DatasetPair
-from fairsynth.foundation.windows import DEFAULT_FREQ, Freq, WindowedPair, iso_start, windowed
+from fairsynth.foundation.windows import (
+    DEFAULT_FREQ,
+    Freq,
+    WindowedPair,
+    iso_start,
+    window_label,
+    windowed,
+)
 
 Reference = Literal["first", "window", "previous", "synthetic"]
 TIMELINE_COLUMNS = ["window", "reference"] + DRIFT_COLUMNS
@@ -155,3 +162,40 @@ def window_frames(
     ref = plan[current]
     reference_frame = pair.synthetic if ref is None else pair.real[win.block_ids == ref]
     return reference_frame, pair.real[win.block_ids == current]
+
+
+def timeline_sentences(pair: DatasetPair | Counter, *, freq: Freq | None = DEFAULT_FREQ,
+                       min_rows: int = 30) -> list[str]:
+    """Plain sentences on the real data's timeline: rows in no window, a single window, when drift began."""
+    first = drift_over_time(pair, reference="first", freq=freq, min_rows=min_rows)
+    sentences = []
+    bad = first.attrs.get("unparseable", 0)
+    if bad:
+        sentences.append(f"{bad} row(s) have a time value that is not a date; they are in no window.")
+    windows = list(dict.fromkeys(first["window"]))
+    if len(windows) < 2:
+        return sentences + ["The real data spans a single window, so there is no change over time "
+                            "to report."]
+    per_window = dataset_drift(first)
+    drifted = per_window.loc[per_window["dataset_drift"], "window"]
+    start = window_label(pd.Timestamp(windows[0]), freq)
+    if drifted.empty:
+        sentences.append(f"No window shows dataset drift against the first window ({start}).")
+    else:
+        sentences.append(f"Drift began in {window_label(pd.Timestamp(drifted.iloc[0]), freq)} (the "
+                         f"first window where at least {DRIFT_SHARE:.0%} of columns drifted against "
+                         f"{start}).")
+    return sentences + [_test_family_sentence(first)]
+
+
+def _test_family_sentence(drift: pd.DataFrame) -> str:
+    # Why the drift start moves with the window length: evidently's test choice depends on the
+    # reference's size, and p-value tests flag smaller changes than the distances do.
+    if drift["p_value"].notna().any():
+        return (f"The reference window has at most {SMALL_REFERENCE_ROWS:,} rows, so the tests are "
+                "p-value tests (KS, chi-square, Z), which flag smaller changes than the distances "
+                f"(Wasserstein, Jensen-Shannon) used for larger references: longer windows can date "
+                "the start of drift later.")
+    return (f"The reference window has over {SMALL_REFERENCE_ROWS:,} rows, so the tests are distances "
+            "(Wasserstein, Jensen-Shannon), which flag only larger changes than the p-value tests "
+            "used for smaller references: shorter windows can date the start of drift earlier.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+SEVERITIES = ("critical", "high", "medium", "low")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -19,3 +21,9 @@ class Finding:
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return asdict(self)
+
+
+def rank_findings(findings: list[Finding]) -> tuple[Finding, ...]:
+    """Most severe first; within a severity, the largest magnitude first."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return tuple(sorted(findings, key=lambda f: (order[f.severity], -f.magnitude, f.code)))

@@ -9,10 +9,9 @@ import pandas as pd
 
 from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.foundation.windows import DEFAULT_FREQ
-from fairsynth.governance.finding import Finding
+from fairsynth.governance.finding import Finding, rank_findings
 from fairsynth.governance.findings_over_time import over_time_findings
 
-SEVERITIES = ("critical", "high", "medium", "low")
 # A disparate impact change at least this large is worth a note even on the same side of 0.8.
 DI_CHANGE = 0.1
 # Fidelity scores (1 - KS / TV distance) under these bounds are findings of that severity.
@@ -317,12 +316,6 @@ def error_findings(errors: Mapping[str, str]) -> list[Finding]:
     return [Finding(f"error:{part}", "high", "audit_error",
                     f"the {part.replace('_', ' ')} check could not run: {message}", part, 1.0)
             for part, message in errors.items()]
-
-
-def rank_findings(findings: list[Finding]) -> tuple[Finding, ...]:
-    """Most severe first; within a severity, the largest magnitude first."""
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    return tuple(sorted(findings, key=lambda f: (order[f.severity], -f.magnitude, f.code)))
 
 
 def draft_findings(

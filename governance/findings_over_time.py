@@ -1,12 +1,13 @@
-"""Findings from the over-time tables: ratios crossing 0.8, shares moving, a stale synthetic side."""
+"""Findings from the over-time tables: ratios crossing 0.8, an outcome that vanishes, shares moving, a stale synthetic side."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from fairsynth.drift.over_time import OverTime, outcome_by_window
 from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.foundation.windows import DEFAULT_FREQ, window_label
-from fairsynth.governance.finding import Finding
+from fairsynth.governance.finding import Finding, rank_findings
 
 # A real group share that moves by more than this (5 percentage points) from the first window.
 MAX_SHARE_CHANGE = 0.05
@@ -34,7 +35,7 @@ def impact_crossing_findings(impact: pd.DataFrame, *, min_count: int = 30,
             continue
         latest_below = bool(block["ratio"].iloc[-1] < FOUR_FIFTHS)
         worst = below.loc[below["ratio"].idxmin()]
-        refs = sorted(set(block["reference_group"].dropna()))
+        refs = sorted({" & ".join(str(r).split("&")) for r in block["reference_group"].dropna()})
         last = _when(block["window"].iloc[-1], freq)
         tail = (f"; it is under the line in the latest window with {min_count}+ rows ({last})"
                 if latest_below else f"; it is above the line again by {last}")
@@ -47,6 +48,53 @@ def impact_crossing_findings(impact: pd.DataFrame, *, min_count: int = 30,
             f"{_when(worst['window'], freq)}){tail}.",
             _who(attribute, group), float(FOUR_FIFTHS - worst["ratio"])))
     return out
+
+
+def outcome_findings(impact: pd.DataFrame, *, freq: str = DEFAULT_FREQ) -> list[Finding]:
+    """Real windows with no favourable outcome at all: there no group's ratio can be defined."""
+    outcome = outcome_by_window(impact)
+    real = outcome[outcome["dataset"] == "real"].sort_values("window")
+    none = real[(real["n"] > 0) & (real["favorable_rate"] == 0)]
+    if none.empty:
+        return []
+    before = real[(real["window"] < none["window"].iloc[0]) & (real["favorable_rate"] > 0)]
+    last = "" if before.empty else (f"; it was {before['favorable_rate'].iloc[-1]:.2f} of real rows "
+                                    f"in {_when(before['window'].iloc[-1], freq)}")
+    defined = int(real["ratio_defined"].sum())
+    return [Finding(
+        "outcome_over_time", "medium", "outcome_over_time",
+        f"the favourable outcome occurs in no real row of {len(none)} of {len(real)} windows "
+        f"(first {_when(none['window'].iloc[0], freq)}){last}: disparate impact is undefined there "
+        f"for every group, not because of the reference group; {defined} windows have a defined "
+        "ratio. An outcome that collapses like this is often not yet observable (e.g. a follow-up "
+        "period that has not ended).",
+        "favourable outcome", float(len(none) / max(len(real), 1)))]
+
+
+def undefined_impact_sentence(impact: pd.DataFrame, attribute: str, *,
+                              freq: str = DEFAULT_FREQ) -> str | None:
+    """Why the ratio of `attribute` is undefined in some real windows (None when it never is)."""
+    block = impact[impact["attribute"] == attribute]
+    outcome = outcome_by_window(block)
+    real = outcome[outcome["dataset"] == "real"].sort_values("window")
+    gone = real[~real["ratio_defined"].astype(bool)]
+    if gone.empty:
+        return None
+    windows = ", ".join(_when(w, freq) for w in gone["window"][:3]) + (
+        f" and {len(gone) - 3} more" if len(gone) > 3 else "")
+    no_outcome = gone["favorable_rate"].fillna(0).eq(0)
+    if no_outcome.all():
+        why = "no real row there has the favourable outcome, so no group's ratio is defined"
+    else:
+        refs = block[block["window"].isin(gone["window"]) & (block["dataset"] == "real")]
+        ref = " & ".join(str(refs["reference_group"].iloc[0]).split("&"))
+        why = (f"the reference group {ref} has no favourable outcome in "
+               f"{int((~no_outcome).sum())} of them" + (
+                   f", and no row at all has it in the other {int(no_outcome.sum())}"
+                   if no_outcome.any() else ""))
+    return (f"Disparate impact of {' & '.join(attribute.split('&'))} is undefined in {len(gone)} of "
+            f"{len(real)} windows ({windows}): {why}. The chart shows the {len(real) - len(gone)} "
+            "windows where a ratio is defined.")
 
 
 def share_change_findings(shares: pd.DataFrame, *, min_count: int = 30, freq: str = DEFAULT_FREQ,
@@ -110,8 +158,23 @@ def over_time_findings(shares: pd.DataFrame | None, impact: pd.DataFrame | None,
     out: list[Finding] = []
     if impact is not None and not impact.empty:
         out += impact_crossing_findings(impact, min_count=min_count, freq=freq)
+        out += outcome_findings(impact, freq=freq)
     if shares is not None and not shares.empty:
         out += share_change_findings(shares, min_count=min_count, freq=freq)
     if staleness is not None:
         out += staleness_findings(staleness, freq=freq)
     return out
+
+
+def what_changed(over: OverTime, *, min_count: int = 30, freq: str = DEFAULT_FREQ) -> list[str]:
+    """The Drift page's sentences: the window the synthetic data matches best, then every over-time
+    finding, most severe first (the same findings the report holds)."""
+    found = rank_findings(over_time_findings(over.shares, over.impact, over.staleness,
+                                             min_count=min_count, freq=freq))
+    out = []
+    stale = over.staleness
+    if not stale.empty and not any(f.kind == "staleness" for f in found):
+        best = stale[stale["best_match"]].iloc[0]
+        out.append(f"The synthetic data matches the real population of {_when(best['window'], freq)} "
+                   f"best ({100 * best['drifted_share']:.0f}% of columns drifted against it).")
+    return out + [f.sentence[:1].upper() + f.sentence[1:] for f in found]

@@ -137,22 +137,11 @@ def _drift(pair, options) -> dict[str, Any]:
 
 
 def _fairness_over_time(pair, options) -> dict[str, Any]:
-    common = {"freq": options.freq, "min_rows": options.min_count}
-    windows = over_time.side_windows(pair, **common)
-    shares = over_time.shares_over_time(pair, min_count=options.min_count,
-                                        max_order=options.max_order, windows=windows, **common)
-    reference = dict(options.reference) or None
-    no_outcome = _needs_outcome(pair, options)
-    impact = None if no_outcome else over_time.impact_by_window(
-        pair, reference=reference, windows=windows, max_order=options.max_order, **common)
-    stale = over_time.staleness(pair, shares, impact, min_count=options.min_count,
-                                max_order=options.max_order, reference=reference, **common)
-    notes = [] if no_outcome is None else [f"impact over time not computed: {no_outcome}"]
-    real_only = over_time.synthetic_windowed(pair)
-    if real_only:
-        notes.append(f"real windows only: {real_only}")
-    return {"subgroups_over_time": shares, "impact_over_time": impact, "staleness": stale,
-            "note": "; ".join(notes)}
+    out = over_time.fairness_over_time(pair, freq=options.freq, min_rows=options.min_count,
+                                       min_count=options.min_count, max_order=options.max_order,
+                                       reference=dict(options.reference) or None)
+    return {"subgroups_over_time": out.shares, "impact_over_time": out.impact,
+            "staleness": out.staleness, "note": "; ".join(out.notes)}
 
 
 def _utility(pair, options) -> dict[str, Any]:

@@ -7,20 +7,17 @@ from fairsynth.drift import (
     NoTimeRoleError,
     dataset_drift,
     drift_over_time,
-    impact_over_time,
-    staleness_summary,
-    subgroups_over_time,
+    fairness_over_time,
+    timeline_sentences,
 )
 from fairsynth.drift.evidently_report import evidently_window_html
 from fairsynth.drift.timeline import window_starts
+from fairsynth.fairness.subgroups import subgroup_gaps
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
-from fairsynth.governance.charts.drift import (
-    dataset_drift_bars,
-    drift_heatmap,
-    impact_lines,
-    share_lines,
-)
+from fairsynth.governance.charts.drift import dataset_drift_bars, drift_heatmap
+from fairsynth.governance.charts.over_time import window_impact_figure, window_share_figure
+from fairsynth.governance.findings_over_time import undefined_impact_sentence, what_changed
 from fairsynth.ui.cache import cached_call
 from fairsynth.ui.state import require_pair
 
@@ -64,12 +61,20 @@ try:
     with st.spinner("Counting every column per window and testing drift..."):
         drift = cached_call(drift_over_time, pair, reference=reference,
                             reference_window=reference_window, **options)
-        summary = cached_call(staleness_summary, pair, **options)
+        summary = cached_call(timeline_sentences, pair, **options)
+    over = None
+    if roles.protected:
+        with st.spinner("Counting group shares and selection rates per window..."):
+            # The report's own over-time tables (same function, same options as `fairsynth audit`).
+            over = cached_call(fairness_over_time, pair, freq=freq, min_rows=int(min_rows),
+                               min_count=int(min_rows))
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
 
 st.subheader("What changed")
+if over is not None:
+    summary = summary + what_changed(over, min_count=int(min_rows), freq=freq)
 st.markdown("\n".join(f"- {sentence}" for sentence in summary))
 
 if drift.empty:
@@ -89,42 +94,33 @@ small = drift.attrs.get("small_windows", 0)
 if small:
     st.info(f"{small} window(s) have fewer than {int(min_rows)} rows; their tests have little power.")
 
-if roles.protected:
+if over is not None:
     st.subheader("Protected groups over time")
-    try:
-        with st.spinner("Counting group shares per window..."):
-            shares = cached_call(subgroups_over_time, pair, **options)
-    except FairSynthError as exc:
-        st.error(str(exc))
-        shares = None
-    if shares is not None:
+    overall = None
+    if not (over.shares["dataset"] == "synthetic").any():
+        overall = cached_call(subgroup_gaps, pair, min_count=int(min_rows), max_order=1)
+        st.caption(f"The synthetic data has no usable '{roles.time}' column, so it has no windows; "
+                   "its whole-table share is drawn dotted.")
+    for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
+        with tab:
+            st.plotly_chart(window_share_figure(over.shares, attribute, overall),
+                            key=f"drift_share_{attribute}")
+            st.caption(f"Share of each {attribute} group in every real window (solid) and in the "
+                       "synthetic data (same colour), as in the exported report.")
+
+    if over.impact is not None:
+        st.subheader("Disparate impact over time")
         for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
             with tab:
-                st.plotly_chart(share_lines(shares, attribute), key=f"drift_share_{attribute}")
-                st.caption(f"Share of each {attribute} group in every real window (solid) and in the "
-                           "whole synthetic table (dashed, same colour).")
-
-    if roles.target and roles.favorable is not None:
-        st.subheader("Disparate impact over time")
-        try:
-            with st.spinner("Counting selection rates per window..."):
-                impact = cached_call(impact_over_time, pair, **options)
-        except FairSynthError as exc:
-            st.error(str(exc))
-            impact = None
-        if impact is not None:
-            undefined = impact[impact["undefined_reason"].notna() & impact["window"].notna()]
-            if not undefined.empty:
-                st.info(f"Disparate impact is undefined in {undefined['window'].nunique()} window(s) "
-                        f"(first: {undefined['window'].min()}), for example because "
-                        f"{undefined['undefined_reason'].iloc[0]}; those points are left out.")
-            for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
-                with tab:
-                    st.plotly_chart(impact_lines(impact, attribute), key=f"drift_impact_{attribute}")
-                    st.caption(f"Selection rate of {roles.target} = {roles.favorable} for each {attribute} "
-                               "group divided by the reference group's, per window, with 95% intervals; "
-                               "the shaded band is below the four-fifths rule (0.8), dashed lines are the "
-                               "synthetic data.")
+                note = undefined_impact_sentence(over.impact, attribute, freq=freq)
+                if note:
+                    st.info(note)
+                st.plotly_chart(window_impact_figure(over.impact, attribute),
+                                key=f"drift_impact_{attribute}")
+                st.caption(f"Selection rate of {roles.target} = {roles.favorable} for each {attribute} "
+                           "group divided by the reference group's (held steady across windows), "
+                           "per window; under the dotted 0.8 line the four-fifths rule fails; "
+                           "dashed lines are the synthetic data's windows.")
 
 with st.expander("Drift results as a table"):
     st.dataframe(drift, hide_index=True)

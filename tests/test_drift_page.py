@@ -82,3 +82,28 @@ def test_no_time_role_points_to_the_data_page(compas_pair):
     assert not at.exception
     assert any("set a time role on the Data page" in w.value for w in at.warning)
     assert not at.get("plotly_chart")
+
+
+def test_page_draws_the_report_tables_and_explains_undefined_ratios(compas_pair):
+    # Setup: the exported report's over-time tables on the same pair and options.
+    from fairsynth.governance.audit import run_audit
+
+    report = run_audit(compas_pair)
+    shares = report.subgroups_over_time
+    # Run
+    at = _page(compas_pair)
+    # Assert: the race share lines are the report's rows, window by window.
+    race = _figures(at)[2]
+    line = next(t for t in race["data"] if t["name"] == "African-American")
+    expected = shares[(shares["dataset"] == "real") & (shares["group"] == "African-American")
+                      & (shares["attributes"].map(tuple) == ("race",))].sort_values("window")
+    assert line["x"] == expected["window"].tolist()
+    assert line["y"] == pytest.approx(expected["share"].tolist(), abs=1e-12)
+    # The favourable outcome (no re-offence within two years) cannot be observed after 2014-04:
+    # the page says so instead of blaming the reference group, and charts the defined windows.
+    notes = " ".join(i.value for i in at.info)
+    assert "undefined in 8 of 24 windows" in notes and "no real row there has the favourable" in notes
+    impact = _figures(at)[4]
+    assert len({x for t in impact["data"] for x in t.get("x", [])}) == 16
+    text = " ".join(m.value for m in at.markdown)
+    assert "The favourable outcome occurs in no real row of 8 of 24 windows" in text

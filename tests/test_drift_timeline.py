@@ -10,10 +10,10 @@ from fairsynth.drift import (
     NoTimeRoleError,
     dataset_drift,
     drift_over_time,
-    impact_over_time,
-    staleness_summary,
-    subgroups_over_time,
+    fairness_over_time,
+    timeline_sentences,
 )
+from fairsynth.drift.over_time import impact_by_window, shares_over_time
 from fairsynth.drift.stats import column_drift
 from fairsynth.drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
 from fairsynth.foundation.errors import InvalidInputError
@@ -99,7 +99,7 @@ def test_dataset_drift_share(skewed_pair):
 
 def test_no_time_role_is_a_typed_error_pointing_at_the_data_page(compas):
     pair = make_pair(compas, compas, COMPAS_ROLES.with_changes(time=None))
-    for fn in (drift_over_time, subgroups_over_time, impact_over_time, staleness_summary):
+    for fn in (drift_over_time, fairness_over_time, timeline_sentences):
         with pytest.raises(NoTimeRoleError, match="set a time role on the Data page"):
             fn(pair)
 
@@ -119,7 +119,7 @@ def test_single_window(compas):
     result = drift_over_time(pair, freq="Y")
     assert result["window"].unique().tolist() == ["2013-01-01"]
     assert drift_over_time(pair, freq="Y", reference="previous").empty
-    sentences = staleness_summary(pair, freq="Y")
+    sentences = timeline_sentences(pair, freq="Y")
     assert any("single window" in s for s in sentences)
 
 
@@ -129,60 +129,72 @@ def test_unparseable_times_are_reported(compas):
     pair = make_pair(real, compas.astype({TIME: str}), COMPAS_ROLES)
     result = drift_over_time(pair)
     assert result.attrs["unparseable"] == 25
-    assert any(s.startswith("25 row(s) have a time value that is not a date") for s in staleness_summary(pair))
+    assert any(s.startswith("25 row(s) have a time value that is not a date") for s in timeline_sentences(pair))
 
 
 def test_subgroup_shares_match_crosstab_and_keep_absent_groups(compas, skewed_pair):
-    shares = subgroups_over_time(skewed_pair)
-    assert list(shares.columns) == ["window", "attribute", "group", "share", "count", "synthetic_share"]
-    month = compas[TIME].dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
-    expected = pd.crosstab(month, compas["race"], normalize="index")
-    race = shares[shares["attribute"] == "race"].pivot(index="window", columns="group", values="share")
-    assert np.allclose(race[expected.columns].to_numpy(), expected.to_numpy(), atol=1e-12)
-    # Every group appears in every window, with count 0 where absent (e.g. Asian in some months).
-    assert (shares.groupby(["window", "attribute"]).size() == shares.groupby("attribute")["group"]
-            .nunique().reindex([a for _, a in shares.groupby(["window", "attribute"]).size().index])
-            .to_numpy()).all()
+    shares = shares_over_time(skewed_pair)
+    shares = shares.assign(attribute=shares["attributes"].map("&".join))
+    for dataset, frame in (("real", compas), ("synthetic", skewed_pair.synthetic)):
+        side = shares[shares["dataset"] == dataset]
+        month = frame[TIME].dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
+        expected = pd.crosstab(month, frame["race"], normalize="index")
+        race = side[side["attribute"] == "race"].pivot(index="window", columns="group", values="share")
+        assert np.allclose(race[expected.columns].to_numpy(), expected.to_numpy(), atol=1e-12)
+        # Every group appears in every window, with count 0 where absent (e.g. Asian in some months).
+        per_window = side.groupby(["window", "attribute"]).size().unstack()
+        assert (per_window.nunique() == 1).all()
+        sums = side.groupby(["window", "attribute"])["share"].sum()
+        assert np.allclose(sums, 1)
     assert (shares["count"] == 0).any()
-    sums = shares.groupby(["window", "attribute"])["share"].sum()
-    assert np.allclose(sums, 1)
-    synth = skewed_pair.synthetic["sex"].value_counts(normalize=True)
-    female = shares[(shares["attribute"] == "sex") & (shares["group"] == "Female")]
-    assert np.allclose(female["synthetic_share"], synth["Female"])
+    # The synthetic side was drawn from 2013-01 to 2013-03 only: those are its windows.
+    assert sorted(shares.loc[shares["dataset"] == "synthetic", "window"].unique()) == [
+        "2013-01-01", "2013-02-01", "2013-03-01"]
 
 
 def test_impact_over_time_selection_rates_and_fixed_reference(compas, skewed_pair):
-    impact = impact_over_time(skewed_pair)
+    impact = impact_by_window(skewed_pair)
     real = impact[impact["dataset"] == "real"]
     assert real["window"].nunique() == 24
-    assert impact.loc[impact["dataset"] == "synthetic", "window"].isna().all()
+    assert impact.loc[impact["dataset"] == "synthetic", "window"].nunique() == 3
     month = compas[TIME].dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
     rates = (compas["two_year_recid"] == 0).groupby([month, compas["sex"]]).mean()
     sex = real[real["attribute"] == "sex"].set_index(["window", "group"])["selection_rate"]
     assert np.allclose(sex.sort_index(), rates.sort_index().to_numpy())
-    # The reference group of sex is the same in every window.
-    assert real.loc[real["attribute"] == "sex", "reference_group"].nunique() == 1
+    # The reference group of sex is the same in every window of both sides.
+    assert impact.loc[impact["attribute"] == "sex", "reference_group"].nunique() == 1
     assert {"ci_low", "ci_high", "passes_four_fifths"} <= set(impact.columns)
 
 
-def test_staleness_sentences_name_the_match_and_the_gap(skewed_pair):
-    sentences = staleness_summary(skewed_pair)
+def test_drift_page_sentences_name_the_match_and_the_drift_start(skewed_pair):
+    from fairsynth.governance.findings_over_time import what_changed
+
+    sentences = timeline_sentences(skewed_pair) + what_changed(fairness_over_time(skewed_pair))
     text = " ".join(sentences)
-    assert "The synthetic data matched the real population of 2013-0" in text
-    assert "under-represents" in text and "in 2014-12" in text
+    assert "The synthetic data looks most like the 2013-0" in text
+    assert "not the latest window 2014-12" in text
     assert any(s.startswith("Drift began in") or s.startswith("No window shows") for s in sentences)
 
 
 def test_impact_over_time_takes_a_reference_present_in_every_window():
-    from fairsynth.drift.groups import impact_over_time
     from fairsynth.foundation.samples import load_sample
 
     pair = load_sample("compas")
-    impact = impact_over_time(pair)
-    race = impact[impact["attribute"] == "race"]
+    impact = impact_by_window(pair)
+    race = impact[(impact["attribute"] == "race") & (impact["dataset"] == "real")]
     # 'Asian' has the best overall rate but about 30 rows in two years: a noisy anchor.
     real = pair.real
     rates = real.assign(ok=real["two_year_recid"] == 0).groupby("race")["ok"].agg(["mean", "size"])
     assert rates["mean"].idxmax() == "Asian" and rates.loc["Asian", "size"] < 100
     steady = rates[rates["size"] >= 30 * race["window"].nunique()]
     assert set(race["reference_group"]) == {steady["mean"].idxmax()}
+
+
+def test_drift_start_names_the_test_family_that_dates_it():
+    from fairsynth.foundation.samples import load_sample
+
+    pair = load_sample("compas")
+    # Monthly windows of about 600 rows get evidently's p-value tests; quarterly ones, distances.
+    monthly, quarterly = (" ".join(timeline_sentences(pair, freq=f)) for f in ("M", "Q"))
+    assert "Drift began in 2013-06" in monthly and "p-value tests (KS, chi-square, Z)" in monthly
+    assert "Drift began in 2014Q2" in quarterly and "distances" in quarterly

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairsynth.drift.groups import impact_over_time, subgroups_over_time
+from fairsynth.drift.over_time import impact_by_window, shares_over_time
 from fairsynth.drift.timeline import dataset_drift, drift_over_time
 from fairsynth.engines import sources, sql
 from fairsynth.engines.sources import choose_engine, open_pair
@@ -46,8 +46,8 @@ def _tables(source) -> dict[str, pd.DataFrame]:
             out[f"drift_{reference}"] = drift_over_time(source, reference=reference)
         out["drift_quarterly"] = drift_over_time(source, freq="Q")
         out["dataset_drift"] = dataset_drift(out["drift_first"])
-        out["shares_over_time"] = subgroups_over_time(source)
-        out["impact_over_time"] = impact_over_time(source)
+        out["shares_over_time"] = shares_over_time(source)
+        out["impact_over_time"] = impact_by_window(source)
     return out
 
 

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from fairsynth.drift.groups import impact_over_time, subgroups_over_time
+from fairsynth.drift.over_time import impact_by_window, shares_over_time
 from fairsynth.drift.timeline import drift_over_time
 from fairsynth.engines.sources import open_pair
 from fairsynth.fairness.fidelity import column_fidelity
@@ -54,8 +54,8 @@ TABLES = {
     "fidelity": column_fidelity,
     "drift": drift_over_time,
     "drift_vs_synthetic": lambda s: drift_over_time(s, reference="synthetic"),
-    "shares_over_time": subgroups_over_time,
-    "impact_over_time": impact_over_time,
+    "shares_over_time": shares_over_time,
+    "impact_over_time": impact_by_window,
 }
 
 

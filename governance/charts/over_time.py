@@ -29,18 +29,41 @@ def _lines(fig: go.Figure, frame: pd.DataFrame, value: str, hover: str) -> None:
     fig.update_xaxes(type="category", title="window start")
 
 
-def window_share_figure(shares: pd.DataFrame, attribute: str) -> go.Figure:
-    """Share of each group of one attribute per window: real solid, synthetic dashed."""
+def window_share_figure(shares: pd.DataFrame, attribute: str,
+                        overall: pd.DataFrame | None = None) -> go.Figure:
+    """Share of each group of one attribute per window: real solid, synthetic windows dashed, or,
+    when the synthetic side has no windows, its whole-table share (`overall`: subgroup_gaps) dotted."""
     frame = shares[shares["attributes"].map(tuple) == (attribute,)]
     fig = go.Figure()
     _lines(fig, frame, "share", "%{y:.1%} of the window's rows")
+    windowed = (frame["dataset"] == "synthetic").any()
+    if not windowed and overall is not None:
+        _flat_lines(fig, frame, overall[overall["attributes"].map(tuple) == (attribute,)])
     fig.update_yaxes(tickformat=".0%", title="share of rows", rangemode="tozero")
-    return apply_style(fig, title=f"{attribute}: share per window (dashed = synthetic windows)")
+    what = "dashed = synthetic windows" if windowed or overall is None else "dotted = synthetic table"
+    return apply_style(fig, title=f"{attribute}: share per window ({what})")
+
+
+def _flat_lines(fig: go.Figure, frame: pd.DataFrame, overall: pd.DataFrame) -> None:
+    windows = sorted(frame["window"].unique())
+    synth = overall.set_index("group")["synthetic_share"]
+    for i, group in enumerate(frame["group"].drop_duplicates()):
+        if group in synth.index:
+            fig.add_trace(go.Scatter(
+                x=windows, y=[float(synth[group])] * len(windows), mode="lines",
+                legendgroup=str(group), showlegend=False, name=f"{group} (synthetic)",
+                line={"color": PALETTE[i % len(PALETTE)], "dash": "dot"},
+                hovertemplate=f"{group}, whole synthetic table: %{{y:.1%}}<extra></extra>"))
 
 
 def window_impact_figure(impact: pd.DataFrame, attribute: str) -> go.Figure:
-    """Selection-rate ratio of each group per window with the four-fifths line; synthetic dashed."""
+    """Selection-rate ratio of each group per window with the four-fifths line; synthetic dashed.
+
+    Windows where no ratio of the attribute is defined on either side (e.g. no favourable outcome
+    at all) are left off the axis rather than drawn as a gap; `undefined_windows` names them."""
     frame = impact[impact["attribute"] == attribute]
+    defined = frame.groupby("window")["ratio"].transform(lambda r: r.notna().any())
+    frame = frame[defined.astype(bool)]
     fig = go.Figure()
     fig.add_hline(y=FOUR_FIFTHS, line_dash="dot", line_color=BAD_COLOR,
                   annotation_text=f"four-fifths ({FOUR_FIFTHS})", annotation_position="bottom left")
