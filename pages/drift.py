@@ -75,7 +75,12 @@ except FairSynthError as exc:
 st.subheader("What changed")
 if over is not None:
     summary = summary + what_changed(over, min_count=int(min_rows), freq=freq)
-st.markdown("\n".join(f"- {sentence}" for sentence in summary))
+# The most severe first; a long tail of findings goes in an expander so the charts stay in view.
+SHOWN = 6
+st.markdown("\n".join(f"- {sentence}" for sentence in summary[:SHOWN]))
+if len(summary) > SHOWN:
+    with st.expander(f"{len(summary) - SHOWN} more"):
+        st.markdown("\n".join(f"- {sentence}" for sentence in summary[SHOWN:]))
 
 if drift.empty:
     st.info("There is only one window, so there is nothing to compare it with. Pick a shorter window.")
