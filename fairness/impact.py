@@ -7,7 +7,13 @@ import pandas as pd
 
 from fairsynth.engines import Cells, Counter, as_counter
 from fairsynth.engines.tables import marginal
-from fairsynth.fairness.ratios import impact_columns, impact_frame, ordered_groups
+from fairsynth.fairness.ratios import (
+    highest_rate,
+    impact_columns,
+    impact_frame,
+    lowest_rate,
+    ordered_groups,
+)
 from fairsynth.foundation.codes import attribute_sets
 from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.foundation.errors import InvalidInputError
@@ -16,8 +22,8 @@ from fairsynth.foundation.roles import Roles
 
 CHANGE_COLUMNS = ["attribute", "group", "real_ratio", "synthetic_ratio", "change"]
 SUMMARY_COLUMNS = [
-    "dataset", "attribute", "reference_group", "worst_group", "min_ratio",
-    "demographic_parity_difference", "passes_four_fifths",
+    "dataset", "attribute", "lowest_group", "highest_group", "min_max_ratio", "passes_four_fifths",
+    "n",
 ]
 METRIC_COLUMNS = ["dataset", "attribute", "group", "metric", "value", "n"]
 GROUP_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "accuracy")
@@ -32,17 +38,20 @@ def disparate_impact(
     *,
     reference: dict[str, str] | None = None,
     max_order: int = 3,
+    min_count: int = 30,
 ) -> pd.DataFrame:
-    """Selection rate of the favourable target value per group and its ratio to a reference group,
-    on the real and the synthetic side, stacked.
+    """Selection rate of the favourable target value per group and its ratio to one reference group
+    per attribute, the same on the real and the synthetic side, stacked.
 
     Groups are every protected attribute alone, then their intersections up to `max_order`
-    attributes (as `fairness.subgroups`; 1 = no intersections). Unless `reference` maps an
-    attribute ("sex", "race&sex") to a group, used on both sides, each side's reference is its
-    own highest-rate group (ties: the larger group, then the first label): a side's lowest ratio
-    is then exactly fairlearn's demographic_parity_ratio (min/max over groups) for that side. A
-    picked group that is not in the real data is an error; absent from the synthetic side, that
-    side's ratios are NaN and `undefined_reason` says why.
+    attributes (as `fairness.subgroups`; 1 = no intersections). The reference of an attribute
+    ("sex", "race&sex") is `reference`'s pick, else the real data's highest-rate group among groups
+    with `min_count`+ real rows with a known outcome (ties: the larger group, then the label), and
+    both sides are divided by it, so a real and a synthetic ratio compare like with like and a
+    synthetic ratio above 1 means the synthetic data inverts the disparity. A picked group that is
+    not in the real data is an error; a reference absent from the synthetic side makes that side's
+    ratios NaN, and `undefined_reason` says why. Each side's own four-fifths view (lowest over
+    highest rate) is `impact_summary`.
 
     The 95% interval of the ratio is Katz's log method (Katz et al. 1978); when a group has no
     favourable outcome the ratio is 0 and the upper bound adds 0.5 to its favourable count
@@ -51,11 +60,14 @@ def disparate_impact(
     """
     check_impact_roles(pair.roles)
     cells = as_counter(pair).cells()
-    parts = []
-    for side, strict in (("real", True), ("synthetic", False)):
-        parts += impact_columns(cells, cells.counts[side], cells.first[side], dataset=side,
-                                reference=reference or {}, max_order=max_order, strict=strict)
-    return impact_frame(parts)
+    real = impact_columns(cells, cells.counts["real"], cells.first["real"], dataset="real",
+                          reference=reference or {}, max_order=max_order, strict=True,
+                          min_count=min_count)
+    chosen = {b["attribute"][0]: b["reference_group"][0] for b in real if b["group"].size}
+    synthetic = impact_columns(cells, cells.counts["synthetic"], cells.first["synthetic"],
+                               dataset="synthetic", reference=chosen, max_order=max_order,
+                               strict=False)
+    return impact_frame(real + synthetic)
 
 
 def impact_change(
@@ -69,11 +81,7 @@ def impact_change(
 
 
 def change_from_impact(impact: pd.DataFrame) -> pd.DataFrame:
-    """The change table from an already computed `disparate_impact` result (no recomputation).
-
-    Each ratio is read against its own side's reference (the highest-rate group unless one was
-    picked), so `change` is how far a group moved relative to the best-treated group of each side.
-    """
+    """The change table (synthetic ratio - real ratio, one reference) from a `disparate_impact` result."""
     keys = ["attribute", "group"]
     real = impact[impact["dataset"] == "real"][keys + ["ratio"]].rename(columns={"ratio": "real_ratio"})
     synth = impact[impact["dataset"] == "synthetic"][keys + ["ratio"]].rename(
@@ -83,22 +91,35 @@ def change_from_impact(impact: pd.DataFrame) -> pd.DataFrame:
     return out[CHANGE_COLUMNS].reset_index(drop=True)
 
 
-def impact_summary(impact: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset and attribute: the lowest ratio, its group, and the demographic parity difference."""
+def impact_summary(impact: pd.DataFrame, *, min_count: int = 30) -> pd.DataFrame:
+    """Each side's own four-fifths view per attribute: lowest over highest selection rate.
+
+    Over the groups with `min_count`+ rows with a known outcome on that side (fewer rows make a
+    rate too noisy to judge), this is fairlearn's demographic_parity_ratio of those groups; ties
+    go to the larger group, then the label. `n` counts the known-outcome rows of those groups.
+    """
     rows = []
     for (dataset, attribute), block in impact.groupby(["dataset", "attribute"], sort=False):
-        defined = block.dropna(subset=["ratio"])
-        worst = defined.loc[defined["ratio"].idxmin()] if len(defined) else None
-        rates = block["selection_rate"].dropna()
+        groups = block["group"].tolist()
+        n = block["n"].to_numpy()
+        rate = block["selection_rate"].to_numpy(dtype=float)
+        low = lowest_rate(groups, n, rate, min_count)
+        high = None if low is None else highest_rate(groups, n, rate, min_count)
+        ratio = np.nan
+        if low is not None and rate[high] > 0:
+            ratio = float(rate[low] / rate[high])
+        big = n >= max(min_count, 1)
         rows.append({
             "dataset": dataset, "attribute": attribute,
-            "reference_group": block["reference_group"].iloc[0],
-            "worst_group": None if worst is None else worst["group"],
-            "min_ratio": np.nan if worst is None else float(worst["ratio"]),
-            "demographic_parity_difference": float(rates.max() - rates.min()) if len(rates) else np.nan,
-            "passes_four_fifths": None if worst is None else bool(worst["ratio"] >= FOUR_FIFTHS),
+            "lowest_group": None if low is None else groups[low],
+            "highest_group": None if high is None else groups[high],
+            "min_max_ratio": ratio,
+            "passes_four_fifths": None if np.isnan(ratio) else bool(ratio >= FOUR_FIFTHS),
+            "n": int(n[big].sum()),
         })
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    out["passes_four_fifths"] = out["passes_four_fifths"].astype("boolean")
+    return out
 
 
 def check_impact_roles(roles: Roles) -> None:

@@ -40,24 +40,27 @@ def ordered_groups(cells: Cells, attrs: tuple[str, ...], present: np.ndarray,
 def impact_columns(
     cells: Cells, rows: dict[str, np.ndarray], first: dict[str, np.ndarray], *, dataset: str,
     reference: dict[str, str], max_order: int, strict: bool,
-    attributes: tuple[str, ...] | None = None,
+    attributes: tuple[str, ...] | None = None, min_count: int = 0,
 ) -> list[Columns]:
     """Disparate impact of one block of cell counts (`rows`: rows/known/fav arrays shaped like the
     cells) per attribute set, as column arrays; `attributes` narrows the protected attributes,
-    `max_order` bounds the intersections; `strict` makes an absent picked reference an error."""
+    `max_order` bounds the intersections; `strict` makes an absent picked reference an error;
+    an attribute set without a pick is read against its highest-rate group of `min_count`+ rows."""
     return [set_columns(cells, rows, first, attrs, dataset=dataset,
-                        chosen=reference.get("&".join(attrs)), strict=strict)
+                        chosen=reference.get("&".join(attrs)), strict=strict, min_count=min_count)
             for attrs in attribute_sets(attributes or cells.attributes, max_order)]
 
 
 def set_columns(cells: Cells, rows: dict[str, np.ndarray], first: dict[str, np.ndarray],
-                attrs: tuple[str, ...], *, dataset: str, chosen: str | None, strict: bool) -> Columns:
-    """Disparate impact of one attribute set in one block against `chosen` (None: the highest rate)."""
+                attrs: tuple[str, ...], *, dataset: str, chosen: str | None, strict: bool,
+                min_count: int = 0) -> Columns:
+    """Disparate impact of one attribute set in one block against `chosen` (None: the highest rate
+    among groups with `min_count`+ rows with a known outcome, else among all groups)."""
     attribute = "&".join(attrs)
     count = {m: marginal(rows[m], cells.attributes, attrs) for m in ("rows", "known", "fav")}
     codes, groups = ordered_groups(cells, attrs, np.flatnonzero(count["rows"] > 0), first)
     block = _ratio_block(groups, count["known"][codes], count["fav"][codes], chosen,
-                         attribute=attribute, strict=strict)
+                         attribute=attribute, strict=strict, min_count=min_count)
     block["dataset"] = np.full(len(groups), dataset, dtype=object)
     block["attribute"] = np.full(len(groups), attribute, dtype=object)
     return block
@@ -81,7 +84,7 @@ def impact_from_counts(cells: Cells, rows: dict[str, np.ndarray], first: dict[st
     return impact_frame(impact_columns(cells, rows, first, **options))
 
 
-def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> Columns:
+def _ratio_block(groups, n, fav, chosen, *, attribute, strict, min_count) -> Columns:
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = fav / n
     reason = np.array([None if k > 0 else "no rows with a known outcome" for k in n], dtype=object)
@@ -93,7 +96,7 @@ def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> Columns:
         ref = None
         why = f"reference group '{chosen}' is absent from this dataset"
     else:
-        ref = groups.index(chosen) if chosen is not None else _highest_rate(groups, n, rate)
+        ref = groups.index(chosen) if chosen is not None else highest_rate(groups, n, rate, min_count)
         why = None if fav[ref] > 0 else (
             f"reference group '{groups[ref]}' has no favourable outcome, so the ratio is undefined")
     ref_rate = rate[ref] if ref is not None else np.nan
@@ -115,10 +118,26 @@ def _ratio_block(groups, n, fav, chosen, *, attribute, strict) -> Columns:
     }
 
 
-def _highest_rate(groups, n, rate) -> int:
-    # Ties go to the larger group, then the first label, so row order never changes the answer.
-    scores = np.where(n > 0, rate, -1.0)
+def highest_rate(groups, n, rate, min_count: int = 0) -> int:
+    """Index of the highest-rate group among those with `min_count`+ rows (all groups when none has).
+
+    Ties go to the larger group, then the first label, so row order never changes the answer."""
+    eligible = n >= max(min_count, 1)
+    if not eligible.any():
+        eligible = n > 0
+    scores = np.where(eligible, rate, -1.0)
     tied = np.flatnonzero(scores == np.nanmax(scores))
+    return int(min(tied, key=lambda i: (-n[i], str(groups[i]))))
+
+
+def lowest_rate(groups, n, rate, min_count: int = 0) -> int | None:
+    """Index of the lowest-rate group among those with `min_count`+ rows (None when none has);
+    ties go to the larger group, then the first label."""
+    eligible = (n >= max(min_count, 1)) & ~np.isnan(rate)
+    if not eligible.any():
+        return None
+    scores = np.where(eligible, rate, np.inf)
+    tied = np.flatnonzero(scores == scores.min())
     return int(min(tied, key=lambda i: (-n[i], str(groups[i]))))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.engines import Counter, as_counter
+from fairsynth.fairness.gap_ranking import adjusted, gap_p_values, too_small
 from fairsynth.foundation.codes import MISSING, attribute_sets, decode
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.intervals import wilson_interval
@@ -15,7 +16,7 @@ from fairsynth.foundation.pair import DatasetPair
 
 GAP_COLUMNS = [
     "attributes", "group", "group_values", "real_count", "synthetic_count", "real_share",
-    "synthetic_share", "gap", "ci_low", "ci_high", "small", "missing_side",
+    "synthetic_share", "gap", "ci_low", "ci_high", "small", "missing_side", "p_value", "p_adjusted",
 ]
 HOMOGENEITY_COLUMNS = ["attributes", "statistic", "dof", "p_value"]
 SHARE_COLUMNS = ["attributes", "group", "side", "count", "share", "ci_low", "ci_high"]
@@ -67,7 +68,9 @@ def subgroup_gaps(pair: DatasetPair | Counter, *, min_count: int = 30, max_order
     Newcombe 1998), built from the Wilson score interval of each share. Missing values of a
     protected column form their own group, "(missing)". A group seen on one side only has
     `missing_side` set to the side where it is absent; `small` flags groups with fewer than
-    `min_count` rows on either side (flagged, never hidden).
+    `min_count` rows on either side (flagged, never hidden). `p_value` is the two-proportion
+    z-test of equal shares; `p_adjusted` its Benjamini-Hochberg adjustment across every subgroup
+    with `min_count`+ rows on a side (NaN for smaller ones: too small to judge; fairness.gap_ranking).
     """
     frames = []
     n_real, n_synth = as_counter(pair).n_rows["real"], as_counter(pair).n_rows["synthetic"]
@@ -93,6 +96,9 @@ def subgroup_gaps(pair: DatasetPair | Counter, *, min_count: int = 30, max_order
             "missing_side": pd.Series(missing, dtype=object).where(pd.notna(missing), None),
         }).sort_values(["real_count", "group"], ascending=[False, True], kind="stable"))
     out = pd.concat(frames, ignore_index=True)
+    out["p_value"] = gap_p_values(out["real_count"].to_numpy(), out["synthetic_count"].to_numpy(),
+                                  n_real, n_synth)
+    out["p_adjusted"] = adjusted(out["p_value"].to_numpy(), ~too_small(out, min_count).to_numpy())
     return out[GAP_COLUMNS]
 
 
@@ -140,13 +146,3 @@ def _total(gaps: pd.DataFrame, side: str) -> float:
     first = gaps["attributes"].map(len) == 1
     block = gaps[first & (gaps["attributes"].map(tuple) == tuple(gaps["attributes"].iloc[0]))]
     return float(block[f"{side}_count"].sum())
-
-
-def worst_underrepresented(gaps: pd.DataFrame) -> pd.Series | None:
-    """The row of the group whose synthetic share falls furthest below its real share, or None."""
-    under = gaps[gaps["gap"] < 0]
-    if under.empty:
-        return None
-    # Relative shortfall ranks a dropped small group above a slightly thinner large one.
-    rel = under["gap"] / under["real_share"].where(under["real_share"] > 0)
-    return under.loc[rel.idxmin()]

@@ -11,3 +11,5 @@ UPPER_FOUR_FIFTHS = 1.25
 # Two-sided 95% standard normal quantile, scipy.stats.norm.ppf(0.975) to full double precision
 # (hard-coded so the foundation needs no scipy).
 Z95 = 1.959963984540054
+# Finding severities, most severe first: findings, rankings and summaries sort by this order.
+SEVERITIES = ("critical", "high", "medium", "low")

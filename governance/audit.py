@@ -148,6 +148,7 @@ def run_audit(
     privacy, privacy_settings = _merge_privacy(tables)
     findings = draft_findings(
         subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
+        impact_summary=tables.get("impact_summary"),
         fidelity=tables.get("fidelity"), drift=tables.get("drift"),
         dataset_drift=tables.get("dataset_drift"), privacy=privacy,
         privacy_settings=privacy_settings, subgroups_over_time=tables.get("subgroups_over_time"),

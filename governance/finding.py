@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-SEVERITIES = ("critical", "high", "medium", "low")
+from fairsynth.foundation.constants import SEVERITIES
 
 
 @dataclass(frozen=True)

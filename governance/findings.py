@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import pandas as pd
 
-from fairsynth.foundation.constants import FOUR_FIFTHS
+from fairsynth.fairness.gap_ranking import ALPHA, CORRECTION, gap_severity, too_small
+from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.foundation.windows import DEFAULT_FREQ
 from fairsynth.governance.finding import Finding, rank_findings
 from fairsynth.governance.findings_over_time import over_time_findings
@@ -36,13 +36,17 @@ def _window(window: object, freq: str) -> str:
 
 
 def gap_findings(gaps: pd.DataFrame, *, min_count: int = 30) -> list[Finding]:
-    """Subgroups missing on a side, and significant share gaps ranked by their relative size."""
+    """Subgroups missing on a side and significant share gaps, ranked as fairness.gap_ranking ranks
+    them (magnitude = the absolute gap), and one finding for the groups too small to judge."""
     out = []
-    for row in gaps.itertuples(index=False):
+    small = too_small(gaps, min_count)
+    for row in gaps[~small].itertuples(index=False):
         attrs = "&".join(row.attributes)
         who = _label(row.group)
+        severity = gap_severity(row.real_share, row.gap, row.missing_side, row.p_adjusted < ALPHA)
+        if severity is None:
+            continue
         if row.missing_side == "synthetic":
-            severity = "critical" if row.real_count >= min_count else "high"
             out.append(Finding(
                 f"missing:{attrs}:{row.group}", severity, "missing_subgroup",
                 f"{who}: {_pct(row.real_share)} of real rows ({row.real_count:,}), absent from the "
@@ -51,30 +55,34 @@ def gap_findings(gaps: pd.DataFrame, *, min_count: int = 30) -> list[Finding]:
             continue
         if row.missing_side == "real":
             out.append(Finding(
-                f"invented:{attrs}:{row.group}", "medium", "invented_subgroup",
+                f"invented:{attrs}:{row.group}", severity, "invented_subgroup",
                 f"{who}: absent from the real data but {_pct(row.synthetic_share)} of synthetic rows "
                 f"({row.synthetic_count:,}): the generator invents this group.",
                 who, abs(row.gap)))
-            continue
-        significant = row.ci_low > 0 or row.ci_high < 0
-        if row.small or not significant:
-            continue
-        rel = abs(row.gap) / row.real_share if row.real_share > 0 else math.inf
-        if rel >= 0.5 or abs(row.gap) >= 0.05:
-            severity = "high"
-        elif rel >= 0.2 or abs(row.gap) >= 0.02:
-            severity = "medium"
-        elif rel >= 0.1:
-            severity = "low"
-        else:
             continue
         direction = "under" if row.gap < 0 else "over"
         out.append(Finding(
             f"gap:{attrs}:{row.group}", severity, f"{direction}_represented",
             f"{who}: {_pct(row.real_share)} of real rows, {_pct(row.synthetic_share)} of synthetic "
-            f"({_points(row.gap)} pp, 95% CI {_points(row.ci_low)} to {_points(row.ci_high)}).",
-            who, rel))
-    return out
+            f"({_points(row.gap)} pp, 95% CI {_points(row.ci_low)} to {_points(row.ci_high)}; "
+            f"{CORRECTION}-adjusted p = {row.p_adjusted:.2g}).",
+            who, abs(row.gap)))
+    return out + _too_small_finding(gaps[small], min_count)
+
+
+def _too_small_finding(small: pd.DataFrame, min_count: int) -> list[Finding]:
+    if small.empty:
+        return []
+    dropped = small[small["missing_side"] == "synthetic"]
+    example = small.sort_values("real_count", ascending=False, kind="stable").iloc[0]
+    lost = f"; {len(dropped)} of them are absent from the synthetic data" if len(dropped) else ""
+    return [Finding(
+        "too_small", "low", "too_small_to_judge",
+        f"{len(small)} subgroup(s) have fewer than {min_count} rows on both sides and are too "
+        "small to judge "
+        f"(largest: {_label(example['group'])}, {example['real_count']:,} real rows, "
+        f"{example['synthetic_count']:,} synthetic){lost}; their gaps are in the table but not "
+        "ranked.", "small subgroups", 0.0)]
 
 
 def impact_findings(impact: pd.DataFrame, *, min_count: int = 30) -> list[Finding]:
@@ -85,19 +93,22 @@ def impact_findings(impact: pd.DataFrame, *, min_count: int = 30) -> list[Findin
     synth = impact[impact["dataset"] == "synthetic"].set_index(keys)
     for key in real.index.intersection(synth.index):
         r, s = real.loc[key], synth.loc[key]
-        # Each side is read against its own highest-rate group; a group that is the reference on
-        # one side only can still have lost (or gained) ground on the other.
-        both_reference = key[1] == r["reference_group"] and key[1] == s["reference_group"]
-        if both_reference or r["n"] < min_count or s["n"] < min_count:
+        # Both sides are read against one reference group, so the ratios compare like with like.
+        if key[1] == r["reference_group"] or r["n"] < min_count or s["n"] < min_count:
             continue
         if pd.isna(r["ratio"]) or pd.isna(s["ratio"]):
             continue
         rr, sr = float(r["ratio"]), float(s["ratio"])
         change = sr - rr
-        if rr < FOUR_FIFTHS <= sr:
+        if rr < FOUR_FIFTHS and sr > UPPER_FOUR_FIFTHS:
+            severity, what = "high", "the synthetic data inverts the disparity"
+        elif rr < FOUR_FIFTHS <= sr:
             severity, what = "high", "the synthetic data hides a disparity"
         elif sr < FOUR_FIFTHS <= rr:
             severity, what = "high", "the synthetic data creates a disparity"
+        elif sr > UPPER_FOUR_FIFTHS >= rr:
+            severity = "medium"
+            what = f"the synthetic data favours this group over {_label(r['reference_group'])}"
         elif abs(change) >= DI_CHANGE:
             severity = "medium"
             what = f"the synthetic data {'softens' if change > 0 else 'deepens'} the {'disparity' if rr < FOUR_FIFTHS else 'difference'}"
@@ -106,16 +117,36 @@ def impact_findings(impact: pd.DataFrame, *, min_count: int = 30) -> list[Findin
         else:
             continue
         attribute = _label(key[0])
-        if r["reference_group"] == s["reference_group"]:
-            compared = (f"({_label(key[1])} vs {_label(r['reference_group'])}): "
-                        f"{rr:.2f} in real data, {sr:.2f} in synthetic")
-        else:
-            compared = (f"({_label(key[1])}): {rr:.2f} of {_label(r['reference_group'])} in real "
-                        f"data, {sr:.2f} of {_label(s['reference_group'])} in synthetic")
+        compared = (f"({_label(key[1])} vs {_label(r['reference_group'])}): "
+                    f"{rr:.2f} in real data, {sr:.2f} in synthetic")
         out.append(Finding(
             f"impact:{key[0]}:{key[1]}", severity, "disparate_impact",
             f"disparate impact of {attribute} {compared}: {what}.",
             f"{attribute} = {_label(key[1])}", abs(change)))
+    return out
+
+
+def four_fifths_findings(summary: pd.DataFrame, covered: set[str]) -> list[Finding]:
+    """Attributes whose own four-fifths view (lowest over highest rate) passes on one side and fails
+    on the other, when no group's finding against the shared reference already says so
+    (`covered`: attributes with such a finding), e.g. when the synthetic data swaps the top group."""
+    out = []
+    by = summary.dropna(subset=["min_max_ratio"]).set_index(["attribute", "dataset"])
+    for attribute in dict.fromkeys(summary["attribute"]):
+        if attribute in covered or (attribute, "real") not in by.index \
+                or (attribute, "synthetic") not in by.index:
+            continue
+        r, s = by.loc[(attribute, "real")], by.loc[(attribute, "synthetic")]
+        if bool(r["passes_four_fifths"]) == bool(s["passes_four_fifths"]):
+            continue
+        what = "creates a disparity" if r["passes_four_fifths"] else "hides a disparity"
+        out.append(Finding(
+            f"four_fifths:{attribute}", "high", "disparate_impact",
+            f"lowest over highest selection rate of {_label(attribute)}: {r['min_max_ratio']:.2f} in real "
+            f"data ({_label(r['lowest_group'])} over {_label(r['highest_group'])}), "
+            f"{s['min_max_ratio']:.2f} in synthetic ({_label(s['lowest_group'])} over "
+            f"{_label(s['highest_group'])}): the synthetic data {what}.",
+            _label(attribute), abs(float(s["min_max_ratio"]) - float(r["min_max_ratio"]))))
     return out
 
 
@@ -322,6 +353,7 @@ def draft_findings(
     *,
     subgroup_gaps: pd.DataFrame | None = None,
     disparate_impact: pd.DataFrame | None = None,
+    impact_summary: pd.DataFrame | None = None,
     fidelity: pd.DataFrame | None = None,
     drift: pd.DataFrame | None = None,
     dataset_drift: pd.DataFrame | None = None,
@@ -339,7 +371,11 @@ def draft_findings(
     if subgroup_gaps is not None and not subgroup_gaps.empty:
         found += gap_findings(subgroup_gaps, min_count=min_count)
     if disparate_impact is not None and not disparate_impact.empty:
-        found += impact_findings(disparate_impact, min_count=min_count)
+        groups = impact_findings(disparate_impact, min_count=min_count)
+        found += groups
+        if impact_summary is not None:
+            covered = {f.code.split(":")[1] for f in groups if f.severity == "high"}
+            found += four_fifths_findings(impact_summary, covered)
     if fidelity is not None and not fidelity.empty:
         found += fidelity_findings(fidelity, min_count=min_count)
     found += drift_findings(drift, dataset_drift, freq=freq)

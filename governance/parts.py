@@ -117,8 +117,10 @@ def _subgroup_gaps(pair, options) -> dict[str, Any]:
 
 def _disparate_impact(pair, options) -> dict[str, Any]:
     table = impact.disparate_impact(pair, reference=dict(options.reference) or None,
-                                    max_order=options.max_order)
-    return {"disparate_impact": table, "impact_change": impact.change_from_impact(table)}
+                                    max_order=options.max_order, min_count=options.min_count)
+    return {"disparate_impact": table,
+            "impact_summary": impact.impact_summary(table, min_count=options.min_count),
+            "impact_change": impact.change_from_impact(table)}
 
 
 def _group_metrics(pair, options) -> dict[str, Any]:
@@ -189,8 +191,8 @@ def _real_match_rate(pair: DatasetPair, settings: Mapping[str, Any]) -> float:
 
 PARTS: tuple[PartSpec, ...] = (
     PartSpec("subgroup_gaps", ("subgroup_gaps",), _needs_protected, _subgroup_gaps),
-    PartSpec("disparate_impact", ("disparate_impact", "impact_change"), _needs_outcome,
-             _disparate_impact),
+    PartSpec("disparate_impact", ("disparate_impact", "impact_summary", "impact_change"),
+             _needs_outcome, _disparate_impact),
     PartSpec("group_metrics", ("group_metrics",), _skip_group_metrics, _group_metrics),
     PartSpec("fidelity", ("fidelity",), _skip_fidelity, _fidelity),
     PartSpec("drift", ("drift", "dataset_drift"), _skip_drift, _drift),

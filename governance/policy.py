@@ -118,14 +118,15 @@ def _check(spec: ThresholdSpec, value: float | None, threshold: float, where: st
 
 def _min_disparate_impact(t: PolicyTables, threshold: float) -> PolicyCheck:
     spec = THRESHOLDS["min_disparate_impact"]
-    di = t.disparate_impact
-    rows = di[(di["dataset"] == "synthetic") & (di["n"] >= t.min_count)].dropna(subset=["ratio"])
+    # The synthetic side's own four-fifths view: lowest over highest group rate per attribute.
+    summary = t.impact_summary
+    rows = summary[summary["dataset"] == "synthetic"].dropna(subset=["min_max_ratio"])
     if rows.empty:
-        return _check(spec, None, threshold, f"no synthetic group with {t.min_count}+ rows has a ratio")
-    worst = rows.loc[rows["ratio"].idxmin()]
-    return _check(spec, float(worst["ratio"]), threshold,
-                  f"for {worst['attribute']} = {worst['group']} vs {worst['reference_group']} "
-                  f"(groups under {t.min_count} rows left out as too noisy)")
+        return _check(spec, None, threshold, f"no synthetic group with {t.min_count}+ rows has a rate")
+    worst = rows.loc[rows["min_max_ratio"].idxmin()]
+    return _check(spec, float(worst["min_max_ratio"]), threshold,
+                  f"for {worst['attribute']}: {worst['lowest_group']}'s selection rate over "
+                  f"{worst['highest_group']}'s (groups under {t.min_count} rows left out as too noisy)")
 
 
 def _max_disparate_impact_change(t: PolicyTables, threshold: float) -> PolicyCheck:
@@ -267,8 +268,9 @@ def _min_k_anonymity(t: PolicyTables, threshold: float) -> PolicyCheck:
 THRESHOLDS: dict[str, ThresholdSpec] = {
     spec.name: spec
     for spec in (
-        ThresholdSpec("min_disparate_impact", "min", "disparate_impact",
-                      "Lowest disparate impact ratio in the synthetic data", _min_disparate_impact,
+        ThresholdSpec("min_disparate_impact", "min", "impact_summary",
+                      "Lowest ratio of group selection rates (lowest / highest) in the synthetic "
+                      "data", _min_disparate_impact,
                       "a model trained on this data learns to select this group less often."),
         ThresholdSpec("max_disparate_impact_change", "max", "disparate_impact",
                       "Largest change of a group's disparate impact, real to synthetic",

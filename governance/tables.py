@@ -18,7 +18,7 @@ from fairsynth.drift.over_time import SHARE_COLUMNS as WINDOW_SHARE_COLUMNS
 from fairsynth.drift.over_time import STALENESS_COLUMNS
 from fairsynth.drift.timeline import DATASET_DRIFT_COLUMNS, TIMELINE_COLUMNS
 from fairsynth.fairness.fidelity import FIDELITY_COLUMNS
-from fairsynth.fairness.impact import CHANGE_COLUMNS, METRIC_COLUMNS
+from fairsynth.fairness.impact import CHANGE_COLUMNS, METRIC_COLUMNS, SUMMARY_COLUMNS
 from fairsynth.fairness.ratios import IMPACT_COLUMNS
 from fairsynth.fairness.subgroups import GAP_COLUMNS
 from fairsynth.fairness.utility import TSTR_COLUMNS
@@ -131,6 +131,12 @@ TABLES: dict[str, TableSpec] = {spec.key: spec for spec in (
         Shown("dataset", "data"), Shown("attribute", "attribute"), Shown("group", "group"),
         Shown("reference_group", "reference"), Shown("selection_rate", "selection rate"),
         Shown("ratio", "ratio"), Shown("ci_low", "95% CI low"), Shown("ci_high", "95% CI high"),
+        Shown("passes_four_fifths", f"passes {FOUR_FIFTHS}"), Shown("n", "rows"))),
+    TableSpec("impact_summary", "Four-fifths view per side: lowest over highest selection rate",
+              tuple(SUMMARY_COLUMNS), (
+        Shown("dataset", "data"), Shown("attribute", "attribute"),
+        Shown("lowest_group", "lowest rate"), Shown("highest_group", "highest rate"),
+        Shown("min_max_ratio", "lowest / highest"),
         Shown("passes_four_fifths", f"passes {FOUR_FIFTHS}"), Shown("n", "rows"))),
     TableSpec("impact_change", "Disparate impact, real vs synthetic (largest changes)",
               tuple(CHANGE_COLUMNS), (

@@ -32,7 +32,8 @@ try:
 except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
-with st.expander("Reference groups (default: the real data's highest-rate group)"):
+with st.expander("Reference groups (default: the real data's highest-rate group with 30+ rows, "
+                 "used for both sides)"):
     for attribute in roles.protected:
         values = labels.get(attribute, [])
         pick = st.selectbox(attribute, ["(highest rate)", *values], key=f"fair_ref_{attribute}")
@@ -47,22 +48,32 @@ except FairSynthError as exc:
     st.error(str(exc))
     st.stop()
 
-summary = impact_summary(impact)
+summary = impact_summary(impact).set_index(["attribute", "dataset"])
 change = change_from_impact(impact).set_index(["attribute", "group"])
+references = impact.drop_duplicates("attribute").set_index("attribute")["reference_group"]
+
+
+def _view(attribute: str, dataset: str) -> str:
+    # One side's own four-fifths view: its lowest group rate over its highest.
+    row = summary.loc[(attribute, dataset)] if (attribute, dataset) in summary.index else None
+    if row is None or row["lowest_group"] is None or row["min_max_ratio"] != row["min_max_ratio"]:
+        return "undefined"
+    verdict = "passes" if row["passes_four_fifths"] else "fails"
+    return (f"**{row['min_max_ratio']:.2f}** ({row['lowest_group']} over {row['highest_group']}, "
+            f"{verdict} the four-fifths rule)")
+
+
 for attribute in roles.protected:
-    rows = summary[(summary["attribute"] == attribute) & (summary["dataset"] == "real")]
-    if rows.empty or rows.iloc[0]["worst_group"] is None:
+    if (attribute, "real") not in summary.index or summary.loc[(attribute, "real"), "lowest_group"] is None:
         continue
-    real = rows.iloc[0]
-    verdict = "passes" if real["passes_four_fifths"] else "fails"
-    text = (f"**{attribute}** — real data: {real['worst_group']}'s selection rate is "
-            f"**{real['min_ratio']:.2f}** of {real['reference_group']}'s ({verdict} the "
-            "four-fifths rule)")
-    synth_ratio = change["synthetic_ratio"].get((attribute, real["worst_group"]))
-    if synth_ratio is not None and synth_ratio == synth_ratio:  # NaN when undefined
-        text += f"; synthetic data: **{synth_ratio:.2f}**."
-    else:
-        text += "; synthetic data: undefined (see below)."
+    real = summary.loc[(attribute, "real")]
+    text = (f"**{attribute}** — lowest over highest selection rate: real data {_view(attribute, 'real')}; "
+            f"synthetic data {_view(attribute, 'synthetic')}.")
+    ratios = change.loc[(attribute, real["lowest_group"])] if (attribute, real["lowest_group"]) in change.index else None
+    if ratios is not None and real["lowest_group"] != references[attribute]:
+        synth = "undefined" if ratios["synthetic_ratio"] != ratios["synthetic_ratio"] else f"{ratios['synthetic_ratio']:.2f}"
+        text += (f" Against one reference ({references[attribute]}), {real['lowest_group']}'s ratio is "
+                 f"{ratios['real_ratio']:.2f} in the real data and {synth} in the synthetic data.")
     (st.success if real["passes_four_fifths"] else st.warning)(text)
 
 st.plotly_chart(impact_forest(impact, title="Disparate impact ratio, real vs synthetic"))

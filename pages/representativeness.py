@@ -3,12 +3,8 @@
 import streamlit as st
 
 from fairsynth.fairness.fidelity import association_difference, column_distribution, column_fidelity
-from fairsynth.fairness.subgroups import (
-    homogeneity_tests,
-    share_intervals,
-    subgroup_gaps,
-    worst_underrepresented,
-)
+from fairsynth.fairness.gap_ranking import ALPHA, CORRECTION, headline_gap, too_small
+from fairsynth.fairness.subgroups import homogeneity_tests, share_intervals, subgroup_gaps
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.charts.fairness import (
     association_heatmap,
@@ -39,11 +35,14 @@ def _label(attrs) -> str:
     return " & ".join(attrs)
 
 
-# Headline: the worst under-represented group, in numbers.
+# Headline: the most important significant under-representation (fairness.gap_ranking), in numbers.
 dropped = gaps[gaps["missing_side"] == "synthetic"]
-worst = worst_underrepresented(gaps)
+small = gaps[too_small(gaps, int(min_count))]
+worst = headline_gap(gaps, min_count=int(min_count))
 if worst is None:
-    st.success("No subgroup has a smaller share in the synthetic data than in the real data.")
+    st.success(f"No subgroup with {int(min_count)}+ rows has a significantly smaller share in "
+               f"the synthetic data ({CORRECTION} at {ALPHA:.0%} across {len(gaps) - len(small):,} "
+               "subgroups).")
 elif worst["missing_side"] == "synthetic":
     st.error(f"**{worst['group']}** ({_label(worst['attributes'])}) is **absent from the synthetic "
              f"data**: {worst['real_count']:,} real rows ({worst['real_share']:.2%}) have no "
@@ -54,10 +53,19 @@ else:
         f"{worst['real_share']:.2%} of the real rows but {worst['synthetic_share']:.2%} of the "
         f"synthetic rows ({worst['gap'] * 100:+.2f} pp, 95% interval {worst['ci_low'] * 100:+.2f} "
         f"to {worst['ci_high'] * 100:+.2f} pp).")
+st.caption(f"Ranked by severity, then the gap in share points, among subgroups with {int(min_count)}+ "
+           f"rows on a side whose gap is significant after a {CORRECTION} correction across all "
+           f"{len(gaps) - len(small):,} of them (false discovery rate {ALPHA:.0%}); the findings "
+           "and the Notes page use the same ranking.")
+if len(small):
+    lost = small[small["missing_side"] == "synthetic"]
+    st.info(f"{len(small):,} subgroup(s) have fewer than {int(min_count)} rows on both sides: too "
+            "small to judge" + (f" ({len(lost):,} of them absent from the synthetic data)" if len(lost) else "")
+            + "; they are flagged in the table below, not ranked.")
 c1, c2, c3 = st.columns(3)
 c1.metric("Subgroups compared", f"{len(gaps):,}")
 c2.metric("Dropped by the generator", f"{len(dropped):,}")
-c3.metric(f"Under {int(min_count)} rows on a side", f"{int(gaps['small'].sum()):,}")
+c3.metric(f"Too small to judge (< {int(min_count)} rows)", f"{len(small):,}")
 
 st.subheader("Group shares")
 sets = list(dict.fromkeys(tuple(a) for a in gaps["attributes"]))

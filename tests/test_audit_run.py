@@ -67,8 +67,9 @@ def test_gap_finding_numbers_match_shares_computed_directly(skewed_report, adult
     finding = next(f for f in skewed_report.findings if f.code == "gap:race&sex:Black&Female")
     assert finding.severity == "high"
     pattern = (rf"{NUMBER}% of real rows, {NUMBER}% of synthetic \({NUMBER} pp, "
-               rf"95% CI {NUMBER} to {NUMBER}\)")
-    real_pct, synth_pct, gap_pp, low_pp, high_pp = map(float, re.search(pattern, finding.sentence).groups())
+               rf"95% CI {NUMBER} to {NUMBER}; Benjamini-Hochberg-adjusted p = ([0-9.e+-]+)\)")
+    real_pct, synth_pct, gap_pp, low_pp, high_pp, p = map(float, re.search(pattern, finding.sentence).groups())
+    assert p < 0.05
     assert real_pct == pytest.approx(100 * share(adult_real), abs=0.05)
     assert synth_pct == pytest.approx(100 * share(synth), abs=0.05)
     assert gap_pp == pytest.approx(100 * (share(synth) - share(adult_real)), abs=0.05)
@@ -175,7 +176,11 @@ def test_a_disparity_created_against_the_old_reference_is_found():
     pair = make_pair(frame(0.8, 0.7), frame(0.4, 0.8), Roles(("grp",), "ok", "yes"))
     report = run_audit(pair, options=AuditOptions(include_privacy=False))
     found = {f.code: f for f in report.findings}
-    created = found["impact:grp:A"]
+    # Against the one reference (A, the real data's best), B rises from 0.875 to 2.00 ...
+    raised = found["impact:grp:B"]
+    assert "(B vs A): 0.87 in real data, 2.00 in synthetic" in raised.sentence
+    assert "favours this group over A" in raised.sentence
+    # ... and each side's own four-fifths view says what that means: A now gets half of B's rate.
+    created = found["four_fifths:grp"]
     assert created.severity == "high" and "creates a disparity" in created.sentence
-    # Each side names its own reference group in the sentence.
-    assert "1.00 of A in real data, 0.50 of B in synthetic" in created.sentence
+    assert "0.87 in real data (B over A), 0.50 in synthetic (A over B)" in created.sentence

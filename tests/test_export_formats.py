@@ -33,7 +33,7 @@ from fairsynth.governance.notes import new_note
 from fairsynth.governance.policy import load_policy
 
 TOP_KEYS = ["schema_version", "created_at", "inputs", "roles", "subgroup_gaps", "fidelity",
-            "disparate_impact", "impact_change", "group_metrics", "drift", "dataset_drift",
+            "disparate_impact", "impact_summary", "impact_change", "group_metrics", "drift", "dataset_drift",
             "subgroups_over_time", "impact_over_time", "staleness", "utility", "privacy", "findings", "notes", "lineage", "policy"]
 EVIL_COLUMN = "<img src=x onerror=alert(1)>"
 EVIL_GROUP = "</script><script>alert(2)</script>"

@@ -121,26 +121,62 @@ def test_picked_reference_group_absent_from_synthetic(adult_real):
     assert (race["reference_group"] == "Asian-Pac-Islander").all()
     assert race["ratio"].isna().all()
     assert race["undefined_reason"].str.contains("absent").all()
-    # Without a pick, the synthetic side is read against its own highest-rate group.
-    own = disparate_impact(pair, max_order=1)
-    own = own[(own["dataset"] == "synthetic") & (own["attribute"] == "race")]
-    assert own["ratio"].notna().all() and (own["ratio"] <= 1).all()
+    # Without a pick, the real data's highest-rate group (Asian-Pac-Islander) is still the one
+    # reference of both sides, so the synthetic ratios are undefined, said so, never re-anchored.
+    default = disparate_impact(pair, max_order=1)
+    own = default[(default["dataset"] == "synthetic") & (default["attribute"] == "race")]
+    assert (own["reference_group"] == "Asian-Pac-Islander").all() and own["ratio"].isna().all()
+    assert own["undefined_reason"].str.contains("absent").all()
+    # Each side's own four-fifths view still stands.
+    summary = impact_summary(default).set_index(["dataset", "attribute"])
+    assert summary.loc[("synthetic", "race"), "highest_group"] != "Asian-Pac-Islander"
+    assert summary.loc[("synthetic", "race"), "min_max_ratio"] > 0
 
 
-def test_each_side_lowest_ratio_is_fairlearns_demographic_parity_ratio(adult_real):
-    from fairlearn.metrics import demographic_parity_ratio
+def test_one_reference_for_both_sides_and_each_sides_own_four_fifths_view(adult_real):
+    from fairlearn.metrics import MetricFrame, demographic_parity_ratio, selection_rate
 
-    # A synthetic side where women fare better than men: the reference flips with the data.
+    # A synthetic side where women fare better than men: the disparity is inverted.
     synth = adult_real.copy()
     synth["sex"] = synth["sex"].map({"Female": "Male", "Male": "Female"})
     pair = make_pair(adult_real, synth, ADULT)
     di = disparate_impact(pair, max_order=1)
+    sex = di[di["attribute"] == "sex"]
+    # The real data's highest-rate group is the reference of both sides...
+    assert sex["reference_group"].eq("Male").all()
     for side, frame in (("real", adult_real), ("synthetic", synth)):
-        sex = di[(di["dataset"] == side) & (di["attribute"] == "sex")]
+        y = (frame["income"] == ">50K").astype(int)
+        rates = MetricFrame(metrics=selection_rate, y_true=y, y_pred=y,
+                            sensitive_features=frame["sex"]).by_group
+        ours = sex[sex["dataset"] == side].set_index("group")["ratio"]
+        for group in ("Female", "Male"):
+            assert abs(ours[group] - rates[group] / rates["Male"]) < 1e-9
+    # ...so the synthetic ratio exceeds 1: the synthetic data inverts the disparity.
+    assert sex.set_index(["dataset", "group"]).loc[("synthetic", "Female"), "ratio"] > 2
+    # Each side's own view (lowest over highest rate) is fairlearn's demographic_parity_ratio.
+    summary = impact_summary(di).set_index(["dataset", "attribute"])
+    for side, frame in (("real", adult_real), ("synthetic", synth)):
         y = (frame["income"] == ">50K").astype(int)
         expected = demographic_parity_ratio(y, y, sensitive_features=frame["sex"])
-        assert abs(sex["ratio"].min() - expected) < 1e-9
-    assert di[(di["dataset"] == "synthetic") & (di["attribute"] == "sex")]["reference_group"].eq("Female").all()
+        assert abs(summary.loc[(side, "sex"), "min_max_ratio"] - expected) < 1e-9
+    assert summary.loc[("synthetic", "sex"), "lowest_group"] == "Male"
+    assert summary.loc[("synthetic", "sex"), "highest_group"] == "Female"
+
+
+def test_default_reference_skips_groups_under_min_count():
+    import pandas as pd
+
+    # 'tiny' has the best rate but 5 rows: the reference is the best group with 30+ rows.
+    frame = pd.DataFrame({"g": ["tiny"] * 5 + ["a"] * 100 + ["b"] * 100,
+                          "y": [1] * 5 + [1] * 60 + [0] * 40 + [1] * 30 + [0] * 70})
+    roles = ADULT.with_changes(protected=("g",), target="y", favorable="1")
+    di = real_impact(frame, roles, max_order=1)
+    assert (di["reference_group"] == "a").all()
+    assert di.set_index("group").loc["tiny", "ratio"] == pytest.approx(1 / 0.6)
+    summary = impact_summary(di)
+    # The four-fifths view leaves the 5-row group out too: 0.3 / 0.6.
+    assert summary["min_max_ratio"].iloc[0] == pytest.approx(0.5)
+    assert summary["n"].iloc[0] == 200
 
 
 def test_tied_highest_rate_picks_the_larger_group_whatever_the_row_order():
@@ -162,8 +198,8 @@ def test_dataset_against_itself_has_no_change(adult_real):
     assert (change["change"] == 0).all() and len(change) == 5 + 2 + 10
     summary = impact_summary(disparate_impact(pair))
     sex = summary[summary["attribute"] == "sex"].set_index("dataset")
-    assert sex.loc["real", "worst_group"] == "Female"
-    assert sex.loc["real", "min_ratio"] == sex.loc["synthetic", "min_ratio"]
+    assert sex.loc["real", "lowest_group"] == "Female" and sex.loc["real", "highest_group"] == "Male"
+    assert sex.loc["real", "min_max_ratio"] == sex.loc["synthetic", "min_max_ratio"]
 
 
 def test_perturbed_synthetic_flattens_the_gap(adult_real):

@@ -62,7 +62,14 @@ def test_fairness_page_shows_adult_sex_disparate_impact(adult_pair):
     assert not at.exception
     assert at.get("plotly_chart")
     sex = [w.value for w in at.warning if w.value.startswith("**sex**")]
-    assert sex and "**0.36**" in sex[0] and "fails" in sex[0]
+    assert sex and "**0.36** (Female over Male, fails" in sex[0]
+    # One reference for both sides: the synthetic ratio is read against Male too, like with like.
+    impact = fairsynth.fairness.impact.disparate_impact(adult_pair)
+    female = impact[(impact["attribute"] == "sex") & (impact["group"] == "Female")]
+    assert set(female["reference_group"]) == {"Male"}
+    synthetic = female.set_index("dataset").loc["synthetic", "ratio"]
+    assert f"Against one reference (Male), Female's ratio is 0.36 in the real data and {synthetic:.2f}" in sex[0]
+    assert any("used for both sides" in e.label for e in at.expander)
 
 
 def test_fairness_page_with_prediction_and_tstr(compas_real):

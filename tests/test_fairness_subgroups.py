@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,6 @@ from fairsynth.fairness.subgroups import (
     homogeneity_tests,
     share_intervals,
     subgroup_gaps,
-    worst_underrepresented,
 )
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.pair import make_pair
@@ -71,8 +72,9 @@ def test_dropped_group_is_reported_missing_on_synthetic_side(skewed_pair):
     assert row["synthetic_count"] == 0 and row["real_count"] == 2308
     assert row["small"]
     assert row["ci_high"] < 0  # a dropped group of 2,308 rows is a certain shortfall
-    worst = worst_underrepresented(gaps)
-    assert worst["group"] == "Black&Female"
+    from fairsynth.fairness.gap_ranking import headline_gap
+
+    assert headline_gap(gaps)["group"] == "Black&Female"
 
 
 def test_group_only_in_synthetic_is_missing_on_real_side(adult_real):
@@ -146,3 +148,55 @@ def test_no_protected_attribute_is_a_clear_error(adult_real):
     pair = make_pair(adult_real, adult_real, Roles(target="income", favorable=">50K"))
     with pytest.raises(InvalidInputError, match="protected"):
         subgroup_gaps(pair)
+
+
+GERMAN = Roles(protected=("personal_status", "foreign_worker"), target="credit", favorable="1")
+
+
+@pytest.fixture(scope="module")
+def german_dropping_women():
+    """German credit (real, UCI) against a resample keeping 5.5% women (31.0% in the real data);
+    the 1-row intersection 'divorced man, not a foreign worker' is absent from the synthetic side."""
+    # Four columns of UCI Statlog German credit (CC BY 4.0, Hofmann 1994), as published; codes
+    # A91-A94 are personal status and sex (A92: female), A201/A202 foreign worker yes/no.
+    real = pd.read_csv(Path(__file__).parent / "data" / "german_credit.csv", dtype=str)
+    women = real[real["personal_status"] == "A92"]
+    tiny = (real["personal_status"] == "A91") & (real["foreign_worker"] == "A202")
+    others = real[(real["personal_status"] != "A92") & ~tiny]
+    synth = pd.concat([women.sample(n=55, random_state=1),
+                       others.sample(n=945, replace=True, random_state=2)], ignore_index=True)
+    return make_pair(real, synth, GERMAN)
+
+
+def test_p_values_and_correction_match_statsmodels(german_dropping_women):
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import proportions_ztest
+
+    gaps = subgroup_gaps(german_dropping_women)
+    for row in gaps.itertuples():
+        if row.real_count + row.synthetic_count in (0, 2000):
+            continue
+        _, p = proportions_ztest([row.synthetic_count, row.real_count], [1000, 1000])
+        assert row.p_value == pytest.approx(p, rel=1e-9, abs=1e-300)
+    judged = (gaps["real_count"] >= 30) | (gaps["synthetic_count"] >= 30)
+    expected = multipletests(gaps.loc[judged, "p_value"], method="fdr_bh")[1]
+    assert np.allclose(gaps.loc[judged, "p_adjusted"], expected, rtol=1e-12)
+    assert gaps.loc[~judged, "p_adjusted"].isna().all()
+
+
+def test_headline_is_the_big_loss_not_the_tiny_vanished_group(german_dropping_women):
+    from fairsynth.fairness.gap_ranking import headline_gap, ranked_gaps
+    from fairsynth.governance.findings import gap_findings, rank_findings
+
+    gaps = subgroup_gaps(german_dropping_women)
+    tiny = gaps[gaps["group"] == "A91&A202"].iloc[0]
+    assert tiny["real_count"] == 1 and tiny["missing_side"] == "synthetic"
+    worst = headline_gap(gaps)
+    assert worst["group"] == "A92"
+    assert worst["real_share"] == pytest.approx(0.31) and worst["synthetic_share"] == pytest.approx(0.055)
+    assert "A91&A202" not in set(ranked_gaps(gaps)["group"])
+    findings = rank_findings(gap_findings(gaps))
+    assert findings[0].code == "gap:personal_status:A92" and findings[0].severity == "high"
+    small = next(f for f in findings if f.code == "too_small")
+    assert small.severity == "low" and "too small to judge" in small.sentence
+    assert not any(f.code.endswith("A91&A202") for f in findings)
