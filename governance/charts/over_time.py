@@ -23,7 +23,8 @@ DASH = {"real": "solid", "synthetic": "dash"}
 def _lines(fig: go.Figure, frame: pd.DataFrame, value: str, hover: str, colors: dict[str, str],
            top: float | None = None) -> None:
     windows = sorted(frame["window"].unique())
-    for group, rows in frame.groupby("group", sort=False):
+    # Groups in label order, so the legend lists them alike on every chart.
+    for group, rows in frame.groupby("group", sort=True):
         color, name = colors[str(group)], display_group(group)
         for dataset, side in rows.groupby("dataset", sort=False):
             side = side.set_index("window").reindex(windows)
@@ -33,6 +34,8 @@ def _lines(fig: go.Figure, frame: pd.DataFrame, value: str, hover: str, colors: 
                 name=name if dataset == "real" else f"{name} (synthetic)",
                 showlegend=dataset == "real", line={"color": color, "dash": DASH[dataset]},
                 marker={"symbol": symbols, "size": 8}, customdata=side[value],
+                # A capped point sits on the axis edge: draw its whole marker, not half of it.
+                cliponaxis=top is None,
                 hovertemplate=f"{name}, {dataset}<br>%{{x}}: {hover}<extra></extra>"))
     fig.update_xaxes(type="category", title="window start")
 
