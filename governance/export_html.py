@@ -51,7 +51,7 @@ th{background:#f4f6f8}.sev{color:#fff;border-radius:4px;padding:.1rem .45rem;fon
 .verdict{font-size:1.15rem;font-weight:700;padding:.6rem .9rem;border-radius:6px;display:inline-block}
 .pass{background:#e8f5e9;color:#1b5e20}.fail{background:#ffebee;color:#b71c1c}.none{background:#eef}
 .chart{min-height:360px;margin:1rem 0}.muted{color:#666}code{word-break:break-all}
-details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}pre{white-space:pre-wrap}
+.lineage td:nth-child(-n+2){white-space:nowrap;width:1%}details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}pre{white-space:pre-wrap}
 """
 
 
@@ -193,7 +193,7 @@ def _privacy(report: AuditReport, figures: list[tuple[str, str, go.Figure]], non
 def _lineage(report: AuditReport) -> str:
     """The lineage as a table, and the raw record in a collapsed block for whoever needs it."""
     raw = esc(json.dumps(report.lineage, indent=2, ensure_ascii=False, default=str))
-    return (table(lineage_rows(report.lineage), LINEAGE_HEADER)
+    return ("<div class='lineage'>" + table(lineage_rows(report.lineage), LINEAGE_HEADER) + "</div>"
             + "<details id='lineage-json'><summary>The lineage record as JSON</summary>"
             f"<pre><code>{raw}</code></pre></details>")
 

@@ -77,7 +77,7 @@ def test_html_summary_reads_well_in_the_browser(page: Page, summary):
     for i in range(n_figures):
         _check_drawn_chart(charts.nth(i))
     # The lineage is a table; its raw JSON is folded away until asked for.
-    lineage = page.locator("#lineage + table")
+    lineage = page.locator("#lineage + .lineage table")
     expect(lineage).to_contain_text("audited at")
     expect(page.locator("#lineage-json pre")).to_be_hidden()
     expect(page.locator("#stamps")).to_contain_text("exported")
