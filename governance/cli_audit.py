@@ -24,7 +24,7 @@ from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
 from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
-from fairsynth.generation.settings import GenerationSettings
+from fairsynth.governance.approvals import read_generator_settings
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
@@ -111,11 +111,8 @@ def _check_outputs(outs: list[str]) -> None:
 
 
 def _settings(path: Path | None):
-    if path is None:
-        return None
-    if not path.is_file():
-        raise InvalidInputError(f"{path}: no such generation settings file.")
-    return GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
+    # An [approval] table in the file (governance.approvals) goes into the lineage too.
+    return None if path is None else read_generator_settings(path)
 
 
 def run(args: argparse.Namespace) -> int:
