@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import tomli_w
 
 from fairsynth.foundation.errors import InvalidInputError
@@ -21,6 +23,7 @@ from fairsynth.foundation.roles import Roles
 from fairsynth.generation import GenerationSettings, fit_synthesizer
 from fairsynth.generation.library import settings_dir
 from fairsynth.generation.resolve import settings_as_used
+from fairsynth.governance.registry.inspect_file import SETTINGS_KEY, SIDE_CAR_SUFFIX
 from fairsynth.governance.registry.store import Registry
 
 APPROVAL_TABLE = "approval"
@@ -79,12 +82,35 @@ def read_generator_settings(path: Path) -> GenerationSettings | dict:
     """
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such generation settings file.")
-    text = path.read_text(encoding="utf-8")
-    settings = GenerationSettings.from_toml(text)
-    approval = tomllib.loads(text).get(APPROVAL_TABLE)
-    if not isinstance(approval, dict):
-        return settings
-    return {**settings.to_dict(), APPROVAL_TABLE: {k: approval.get(k) for k in APPROVAL_KEYS}}
+    settings = GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
+    approval = read_approval(path)
+    return settings if approval is None else {**settings.to_dict(), APPROVAL_TABLE: approval}
+
+
+def read_approval(path: Path) -> dict | None:
+    """The [approval] table of a settings file, or None."""
+    approval = tomllib.loads(path.read_text(encoding="utf-8")).get(APPROVAL_TABLE)
+    return {k: approval.get(k) for k in APPROVAL_KEYS} if isinstance(approval, dict) else None
+
+
+def settings_record_text(settings: GenerationSettings, plan: pd.DataFrame,
+                         approval: dict | None = None) -> str:
+    """What `generate` records with its output: the settings as used, and the approval they carry."""
+    used = settings_as_used(settings, plan) if settings.conditioning else settings
+    text = settings_text(used)
+    return text if not approval else text + "\n" + tomli_w.dumps({APPROVAL_TABLE: approval})
+
+
+def write_with_settings(frame: pd.DataFrame, out: Path, record: str) -> None:
+    """Write the table with its settings record: Parquet key-value metadata `fairsynth`, or beside a
+    CSV as `<out>.fairsynth.toml` (what the registry reads when the file is registered)."""
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+        out.with_name(out.name + SIDE_CAR_SUFFIX).write_text(record, encoding="utf-8")
+        return
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), SETTINGS_KEY: record.encode("utf-8")}
+    pq.write_table(table.replace_schema_metadata(meta), out)
 
 
 def _stem(name: str) -> str:

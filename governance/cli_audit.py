@@ -26,7 +26,8 @@ from fairsynth.foundation.roles import Roles, guess_favorable
 from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
 from fairsynth.governance.approvals import read_generator_settings
 from fairsynth.governance.audit import run_audit
-from fairsynth.governance.export import format_for_path, write_report
+from fairsynth.governance.export import format_for_path, report_to_dict, write_report
+from fairsynth.governance.openlineage_events import complete_audit, lineage_run
 from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
 from fairsynth.governance.policy import load_policy
 from fairsynth.governance.registry.audit_link import charter_policy, register_audit_run
@@ -116,7 +117,16 @@ def _settings(path: Path | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, validate, audit, write every --out, and return the exit code."""
+    """Load, validate, audit, write every --out, and return the exit code.
+
+    The run is an OpenLineage run: START now, COMPLETE once written (governance.openlineage_events),
+    FAIL when anything raises.
+    """
+    with lineage_run("audit", [args.real, args.synthetic]) as args.lineage:
+        return _audit(args)
+
+
+def _audit(args: argparse.Namespace) -> int:
     # Everything that can be refused is checked before the (slower) audit runs.
     _check_outputs(args.out)
     _check_flags(args)
@@ -252,6 +262,8 @@ def _listed(items: list[str], limit: int) -> str:
 
 def _finish(report, args: argparse.Namespace) -> int:
     written = [p for out in args.out for p in write_report(report, out)]
+    complete_audit(args.lineage, report_to_dict(report), real=args.real, synthetic=args.synthetic,
+                   written=written)
     if args.register and _register(report, args) != EXIT_OK:
         return EXIT_POLICY_FAILED
     if not args.quiet:
