@@ -26,7 +26,7 @@ from fairsynth.foundation.roles import Roles, guess_favorable
 from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
 from fairsynth.governance.approvals import read_generator_settings
 from fairsynth.governance.audit import run_audit
-from fairsynth.governance.export import format_for_path, report_to_dict, write_report
+from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.openlineage_events import complete_audit, lineage_run
 from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
 from fairsynth.governance.policy import load_policy
@@ -262,8 +262,7 @@ def _listed(items: list[str], limit: int) -> str:
 
 def _finish(report, args: argparse.Namespace) -> int:
     written = [p for out in args.out for p in write_report(report, out)]
-    complete_audit(args.lineage, report_to_dict(report), real=args.real, synthetic=args.synthetic,
-                   written=written)
+    complete_audit(args.lineage, report, real=args.real, synthetic=args.synthetic, written=written)
     if args.register and _register(report, args) != EXIT_OK:
         return EXIT_POLICY_FAILED
     if not args.quiet:

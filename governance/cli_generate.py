@@ -80,10 +80,10 @@ def _generate(args: argparse.Namespace, lineage) -> int:
     # The run's parameters are the settings as recorded: shares and rates as used.
     lineage.parameters = {k: v for k, v in tomllib.loads(record).items() if k != "approval"}
     lineage.parameters["approved_configuration"] = (_approval(args) or {}).get("name") or "none"
-    lineage.complete(
-        inputs=[input_dataset(Path(args.real), sha256=loaded.sha256)],
-        outputs=[output_dataset(out, rows=len(frame),
-                                columns=[(str(c), str(t)) for c, t in frame.dtypes.items()])])
+    lineage.complete(lambda: (
+        [input_dataset(Path(args.real), sha256=loaded.sha256)],
+        [output_dataset(out, rows=len(frame),
+                        columns=[(str(c), str(t)) for c, t in frame.dtypes.items()])]))
     print(f"wrote {len(frame):,} rows x {frame.shape[1]} columns to {out} "
           f"({settings.mode}, seed {settings.seed})")
     return 0

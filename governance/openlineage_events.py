@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from fairsynth.foundation.paths import data_dir
 from fairsynth.governance.card_figures import impact_summary
+from fairsynth.governance.export import report_to_dict
 from fairsynth.governance.lineage import package_versions
 from fairsynth.governance.registry.files import file_sha256
 from fairsynth.governance.registry.headline import headline
@@ -60,13 +61,15 @@ def client_configured() -> bool:
 
 
 def _transports() -> list:
+    if os.environ.get("OPENLINEAGE_DISABLED", "").strip().lower() == "true":
+        return []
+    path = events_file()
+    if path is None and not client_configured():
+        return []  # nowhere to send: the client is not even imported
     from openlineage.client import OpenLineageClient
     from openlineage.client.transport.file import FileConfig, FileTransport
 
-    if os.environ.get("OPENLINEAGE_DISABLED", "").strip().lower() == "true":
-        return []
     out = []
-    path = events_file()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         out.append(FileTransport(FileConfig(log_file_path=str(path), append=True)))
@@ -151,7 +154,10 @@ class LineageRun:
                     name=f"fairsynth.{self.job}", facets=job_facets),
             inputs=inputs, outputs=outputs, producer=PRODUCER)
 
-    def _emit(self, event) -> None:
+    def _emit(self, make_event) -> None:
+        if not self.transports:
+            return
+        event = make_event()
         for transport in self.transports:
             try:
                 transport.emit(event)
@@ -163,25 +169,32 @@ class LineageRun:
     def start(self) -> None:
         from openlineage.client.event_v2 import InputDataset
 
-        self._emit(self._event("START", outputs=[], inputs=[
+        self._emit(lambda: self._event("START", outputs=[], inputs=[
             InputDataset(namespace=FILE_NAMESPACE, name=str(p), facets=dataset_facets(p))
             for p in self.inputs]))
 
-    def complete(self, *, inputs: list | None = None, outputs: list | None = None,
-                 run_facets: dict | None = None) -> None:
-        """COMPLETE with the datasets the caller built (input_dataset / output_dataset)."""
+    def complete(self, datasets: Callable[[], tuple[list, list]] | None = None) -> None:
+        """COMPLETE; `datasets` builds (inputs, outputs) with input_dataset / output_dataset, and is
+        called only when there is somewhere to send the event (it hashes the written files)."""
         self.finished = True
-        self._emit(self._event("COMPLETE", inputs=inputs if inputs is not None else [
-            input_dataset(p) for p in self.inputs], outputs=outputs or [], run_facets=run_facets))
+
+        def make():
+            inputs, outputs = datasets() if datasets else ([input_dataset(p) for p in self.inputs], [])
+            return self._event("COMPLETE", inputs=inputs, outputs=outputs)
+
+        self._emit(make)
 
     def fail(self, error: BaseException) -> None:
+        self.finished = True
+        self._emit(lambda: self._fail_event(error))
+
+    def _fail_event(self, error: BaseException):
         from openlineage.client.facet_v2 import error_message_run
 
-        self.finished = True
         facet = error_message_run.ErrorMessageRunFacet(
             message=f"{type(error).__name__}: {error}", programmingLanguage="python")
-        self._emit(self._event("FAIL", inputs=[input_dataset(p) for p in self.inputs], outputs=[],
-                               run_facets={"errorMessage": facet}))
+        return self._event("FAIL", inputs=[input_dataset(p) for p in self.inputs], outputs=[],
+                           run_facets={"errorMessage": facet})
 
 
 def input_dataset(path: Path, *, sha256: str | None = None, columns=None, input_facets=None):
@@ -258,15 +271,16 @@ def audit_input_facets(report: dict) -> dict:
             "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions)}
 
 
-def complete_audit(run: LineageRun, report: dict, *, real: Path, synthetic: Path,
+def complete_audit(run: LineageRun, report, *, real: Path, synthetic: Path,
                    written: Sequence[Path]) -> None:
-    """COMPLETE an audit run: both inputs with their versions, the figures on the synthetic one."""
-    inputs = report.get("inputs") or {}
+    """COMPLETE an audit run (an AuditReport): both inputs with their versions, the figures on the
+    synthetic one. The report is turned into its JSON form only when the event is sent."""
+    def datasets():
+        data = report_to_dict(report)
+        inputs = data.get("inputs") or {}
+        real_in = input_dataset(real, sha256=(inputs.get("real") or {}).get("sha256"))
+        synthetic_in = input_dataset(synthetic, sha256=(inputs.get("synthetic") or {}).get("sha256"),
+                                     input_facets=audit_input_facets(data))
+        return [real_in, synthetic_in], [output_dataset(p) for p in written if Path(p).is_file()]
 
-    def _side(side: str, path: Path, facets=None):
-        meta = inputs.get(side) or {}
-        return input_dataset(path, sha256=meta.get("sha256"), input_facets=facets)
-
-    run.complete(inputs=[_side("real", real), _side("synthetic", synthetic,
-                                                    audit_input_facets(report))],
-                 outputs=[output_dataset(p) for p in written if Path(p).is_file()])
+    run.complete(datasets)

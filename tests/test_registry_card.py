@@ -11,7 +11,8 @@ import mlcroissant as mlc
 import pytest
 
 from fairsynth.foundation.paths import resource
-from fairsynth.governance.card import NO_GUARANTEE, build_card
+from fairsynth.governance.card import NO_GUARANTEE, build_card, lineage_steps
+from fairsynth.governance.card_croissant import card_croissant
 from fairsynth.governance.cli import main
 from fairsynth.governance.registry.database import REGISTRY_URL_ENV
 from fairsynth.governance.registry.store import Registry
@@ -164,3 +165,62 @@ def test_card_bad_input_is_exit_2_with_one_line(registry_env, tmp_path, capsys, 
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and words in err
     assert not Path(tmp_path / "c.md").exists()
+
+
+def test_a_generated_version_card_names_its_recorded_settings_and_approval(tmp_path, monkeypatch):
+    """approve-settings -> generate (settings recorded in the Parquet file) -> audit --register ->
+    card: the method is the file's own record, with the approved configuration and its data hash."""
+    monkeypatch.setenv("FAIRSYNTH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv(REGISTRY_URL_ENV, f"sqlite:///{tmp_path / 'registry.db'}")
+    monkeypatch.setenv("FAIRSYNTH_USER", "alice")
+    assert main(["registry", "init"]) == 0
+    assert main(["registry", "grant", "bob", "analyst"]) == 0
+    assert main(["registry", "grant", "carol", "approver"]) == 0
+    assert main(["registry", "project", "compas", "--purpose", "recidivism models"]) == 0
+    roles = ["--protected", "race,sex", "--target", "two_year_recid", "--favorable", "0"]
+    given = tmp_path / "given.toml"
+    given.write_text('rows = 1500\nconditioning = ["race", "sex"]\nseed = 11\n'
+                     '[shares]\n', encoding="utf-8")
+    approved, synthetic = tmp_path / "approved.toml", tmp_path / "synthetic.parquet"
+    monkeypatch.setenv("FAIRSYNTH_USER", "carol")
+    assert main(["registry", "approve-settings", "faithful-1500", "--settings", str(given),
+                 "--real", str(REAL), *roles, "--project", "compas", "--reason", "as real",
+                 "--out", str(approved)]) == 0
+    monkeypatch.setenv("FAIRSYNTH_USER", "bob")
+    assert main(["generate", "--real", str(REAL), *roles, "--settings", str(approved),
+                 "--out", str(synthetic)]) == 0
+    assert main(["audit", "--real", str(REAL), "--synthetic", str(synthetic), *roles,
+                 "--no-privacy", "--register", "compas", "--out", str(tmp_path / "r.json"),
+                 "--quiet"]) == 0
+    registry = Registry.open()
+    try:
+        card = build_card(registry, str(synthetic))
+    finally:
+        registry.close()
+
+    method = card["method"]
+    assert method["settings_source"] == "recorded with the file" and method["seed"] == 11
+    assert len(method["settings"]["shares"]) == len(method["settings"]["outcome_rates"]) > 0
+    assert method["approval"]["name"] == "faithful-1500"
+    assert method["approval"]["approved_by"] == "carol"
+    assert method["approval"]["dataset_sha256"] == card["parent"]["sha256"]
+    assert card["audit"]["policy_passed"] is None  # the charter has no policy
+    doc = card_croissant(card)
+    assert "approved configuration faithful-1500 by carol" in doc["rai:dataManipulationProtocol"]
+
+
+def test_a_version_without_an_audit_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAIRSYNTH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv(REGISTRY_URL_ENV, f"sqlite:///{tmp_path / 'registry.db'}")
+    registry = Registry.open()
+    try:
+        registry.init("alice")
+        registry.create_project("alice", "p", purpose="demo")
+        registry.register("alice", SYNTHETIC, project="p", kind="synthetic")
+        card = build_card(registry, "1")
+    finally:
+        registry.close()
+    assert card["audit"] is None and card["biases"] == ["Not audited yet: its biases are unknown."]
+    assert "No audit has been recorded for this version." in card["limitations"]
+    assert "Decision" not in " ".join(lineage_steps(card))
+    assert mlc.Dataset(jsonld=card_croissant(card)).metadata.data_biases == card["biases"]
