@@ -162,7 +162,9 @@ def write_card(card: dict, out: Path) -> Path:
     if not out.parent.is_dir():
         raise InvalidInputError(f"Cannot write '{out}': the folder {out.parent} does not exist.")
     if suffix == ".jsonld":
-        text = json.dumps(card_croissant(card), indent=2, ensure_ascii=False) + "\n"
+        # <, > and & as JSON escapes: the same JSON, and safe inside an HTML <script> block.
+        text = (json.dumps(card_croissant(card), indent=2, ensure_ascii=False)
+                .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")) + "\n"
     else:
         text = card_markdown(card) if suffix == ".md" else card_html(card)
     out.write_text(text, encoding="utf-8")

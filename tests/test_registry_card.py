@@ -128,7 +128,10 @@ def test_markdown_and_html_cards_escape_registry_text(registry_env, tmp_path, ca
 def test_jsonld_card_is_valid_croissant_with_rai_fields(registry_env, card, tmp_path):
     out = tmp_path / "card.jsonld"
     assert _as("vic", "registry", "card", "2", "--out", out) == 0
-    doc = json.loads(out.read_text(encoding="utf-8"))
+    text = out.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert "<" not in text and ">" not in text  # safe to embed in an HTML <script> block
+    assert doc["description"].endswith(PURPOSE)
 
     dataset = mlc.Dataset(jsonld=str(out))  # raises ValidationError on any error
 
