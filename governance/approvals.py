@@ -87,6 +87,38 @@ def read_generator_settings(path: Path) -> GenerationSettings | dict:
     return settings if approval is None else {**settings.to_dict(), APPROVAL_TABLE: approval}
 
 
+def recorded_generator_settings(path: Path) -> GenerationSettings | dict | None:
+    """The settings `generate` recorded with a synthetic file (Parquet metadata or the CSV's
+    side-car), in read_generator_settings' form; None when the file carries none.
+
+    A record that is not valid settings is left out of the lineage rather than failing the audit
+    of data it does not describe.
+    """
+    text = _recorded_text(path)
+    if not text:
+        return None
+    try:
+        settings = GenerationSettings.from_toml(text)
+    except InvalidInputError:
+        return None
+    approval = tomllib.loads(text).get(APPROVAL_TABLE)
+    if not isinstance(approval, dict):
+        return settings
+    return {**settings.to_dict(), APPROVAL_TABLE: {k: approval.get(k) for k in APPROVAL_KEYS}}
+
+
+def _recorded_text(path: Path) -> str | None:
+    # Only the metadata or the side-car is read, never the table (it may be larger than memory).
+    if path.suffix.lower() == ".parquet" and path.is_file():
+        try:
+            raw = (pq.read_metadata(path).metadata or {}).get(SETTINGS_KEY)
+        except (OSError, ValueError):
+            return None
+        return raw.decode("utf-8", errors="replace") if raw else None
+    sidecar = path.with_name(path.name + SIDE_CAR_SUFFIX)
+    return sidecar.read_text(encoding="utf-8", errors="replace") if sidecar.is_file() else None
+
+
 def read_approval(path: Path) -> dict | None:
     """The [approval] table of a settings file, or None."""
     approval = tomllib.loads(path.read_text(encoding="utf-8")).get(APPROVAL_TABLE)

@@ -24,7 +24,7 @@ from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
 from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
-from fairsynth.governance.approvals import read_generator_settings
+from fairsynth.governance.approvals import read_generator_settings, recorded_generator_settings
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.openlineage_events import complete_audit, lineage_run
@@ -111,9 +111,10 @@ def _check_outputs(outs: list[str]) -> None:
             raise InvalidInputError(f"Cannot write '{out}': the folder {Path(out).parent} does not exist.")
 
 
-def _settings(path: Path | None):
-    # An [approval] table in the file (governance.approvals) goes into the lineage too.
-    return None if path is None else read_generator_settings(path)
+def _settings(path: Path | None, synthetic: Path):
+    # --generator-settings, else what `generate` recorded with the synthetic file; an [approval]
+    # table in either (governance.approvals) goes into the lineage too.
+    return recorded_generator_settings(synthetic) if path is None else read_generator_settings(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,7 +140,7 @@ def _audit(args: argparse.Namespace) -> int:
                            drift_reference_window=args.drift_reference_window, include_tstr=args.tstr,
                            include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
                            privacy_quasi_identifiers=args.quasi_identifiers)
-    settings = _settings(args.generator_settings)
+    settings = _settings(args.generator_settings, args.synthetic)
     engine = args.engine_used = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
     if engine != "pandas":
         # The files stay in DuckDB/Spark; only grouped counts come back (engines/sql.py).

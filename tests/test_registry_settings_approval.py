@@ -146,6 +146,15 @@ def test_cli_approve_settings_refuses_an_analyst_then_lineage_names_the_approval
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "approved configuration | faithful, approved by carol at " in markdown
 
+    # Without --generator-settings the audit reads what generate recorded in the file.
+    again = tmp_path / "again.json"
+    assert main(["audit", "--real", str(COMPAS), "--synthetic", str(synthetic), "--protected",
+                 "race,sex", "--target", "two_year_recid", "--favorable", "0", "--no-privacy",
+                 "--out", str(again), "--quiet"]) == 0
+    lineage = json.loads(again.read_text(encoding="utf-8"))["lineage"]["generator"]
+    assert lineage["approval"] == approval
+    assert lineage["settings"]["shares"] == tomllib.loads(out.read_text())["shares"]
+
 
 def test_cli_approve_settings_bad_input_is_exit_2_with_one_line(cli_registry, monkeypatch,
                                                                 tmp_path, capsys):
