@@ -98,7 +98,10 @@ def schema_fields(path: Path, columns: Sequence[tuple[str, str | None]] | None =
 
     if columns is None:
         if path.suffix.lower() == ".parquet" and path.is_file():
-            columns = [(f.name, str(f.type)) for f in pq.read_schema(path)]
+            try:
+                columns = [(f.name, str(f.type)) for f in pq.read_schema(path)]
+            except (OSError, ValueError):  # not Parquet after all: the audit will say so
+                columns = []
         elif path.suffix.lower() == ".csv" and path.is_file():
             with path.open(encoding="utf-8", errors="replace") as handle:
                 header = handle.readline().strip()
@@ -157,14 +160,20 @@ class LineageRun:
     def _emit(self, make_event) -> None:
         if not self.transports:
             return
-        event = make_event()
+        try:
+            event = make_event()
+        except Exception as exc:  # describing the run must not break it either
+            self._warn(f"OpenLineage event not built ({type(exc).__name__}: {exc})")
+            return
         for transport in self.transports:
             try:
                 transport.emit(event)
             except Exception as exc:  # a lineage backend being down must not fail the run
-                message = f"OpenLineage event not sent through {transport.kind} ({exc})"
-                self.warnings.append(message)
-                sys.stderr.write(f"fairsynth: warning: {' '.join(message.split())}\n")
+                self._warn(f"OpenLineage event not sent through {transport.kind} ({exc})")
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        sys.stderr.write(f"fairsynth: warning: {' '.join(message.split())}\n")
 
     def start(self) -> None:
         from openlineage.client.event_v2 import InputDataset

@@ -157,3 +157,16 @@ def test_an_unreachable_endpoint_warns_and_the_run_still_succeeds(data_dir, tmp_
     assert len(warnings) == 2 and all(w.startswith("fairsynth: warning: OpenLineage event not "
                                                    "sent through http") for w in warnings)
     assert not (data_dir / "openlineage").exists()
+
+
+def test_a_file_that_is_not_parquet_still_gets_one_error_line_and_valid_events(data_dir, tmp_path,
+                                                                               capsys):
+    fake = tmp_path / "fake.parquet"
+    fake.write_bytes(b"PK\x03\x04" + b"\0" * 4096)  # a ZIP header, not Parquet
+    code = main(["audit", "--real", str(fake), "--synthetic", str(fake), *ROLES,
+                 "--out", str(tmp_path / "r.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "not a table FairSynth reads" in err
+    start, fail = read_events(data_dir / "openlineage" / "events.jsonl")
+    assert "schema" not in start["inputs"][0]["facets"]
+    assert fail["eventType"] == "FAIL"
