@@ -100,9 +100,20 @@ def to_markdown(report: AuditReport) -> str:
         [("FairSynth", fmt(lineage.get("fairsynth_version"))),
          ("Python", fmt(lineage.get("python_version")))]
         + [(name, fmt(v)) for name, v in lineage.get("packages", {}).items()]
-        + ([("generator seed", str(lineage["generator"]["seed"]))] if lineage.get("generator") else []),
+        + ([("generator seed", str(lineage["generator"]["seed"]))] if lineage.get("generator") else [])
+        + _approval_rows((lineage.get("generator") or {}).get("approval")),
         ["software", "version"])]
     return "\n\n".join(parts) + "\n"
+
+
+def _approval_rows(approval: dict | None) -> list[tuple[str, str]]:
+    """The approved configuration the generator settings name: which, by whom, when, on which data."""
+    if not approval:
+        return []
+    data = "this real data" if approval.get("tried_on_real_input") else \
+        f"other data (sha256 {str(approval.get('dataset_sha256'))[:12]})"
+    return [("approved configuration", f"{fmt(approval.get('name'))}, approved by "
+             f"{fmt(approval.get('approved_by'))} at {fmt(approval.get('approved_at'))} on {data}")]
 
 
 def _tables(report: AuditReport) -> list[str]:
