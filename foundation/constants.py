@@ -11,3 +11,10 @@ UPPER_FOUR_FIFTHS = 1.25
 # Two-sided 95% standard normal quantile, scipy.stats.norm.ppf(0.975) to full double precision
 # (hard-coded so the foundation needs no scipy).
 Z95 = 1.959963984540054
+
+# The calendar window frequencies (code: name), the one list the CLI, the audit and the pages offer
+# (here, not in windows.py, so that `fairsynth audit --help` reads them without pandas).
+FREQS: dict[str, str] = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+DEFAULT_FREQ = "M"
+# What drift compares each window against (drift.timeline).
+DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")

@@ -76,6 +76,15 @@ class MixedEncoder:
 
 def category_text(values: pd.Series) -> pd.Series:
     """Values as text with missing values as their own category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Each category converted once, then taken by code (code -1, missing, takes the last).
+        table = np.append(_text(pd.Series(values.cat.categories)).to_numpy(), MISSING)
+        return pd.Series(table[values.cat.codes.to_numpy()], index=values.index, name=values.name,
+                         dtype=object)
+    return _text(values)
+
+
+def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna(MISSING).astype(object)
 
 
@@ -148,10 +157,19 @@ def nearest(
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One hash per row over the columns, equal for rows equal in value (numbers compared as floats)."""
+    """One hash per row over the columns, equal for rows equal in value (numbers compared as floats,
+    anything else as its `category_text`)."""
     normal = pd.DataFrame({
         col: (pd.to_numeric(frame[col], errors="coerce").astype(float) if is_number(frame[col])
-              else category_text(frame[col]))
+              else _text_hashes(frame[col]))
         for col in columns
     })
     return pd.util.hash_pandas_object(normal, index=False).to_numpy()
+
+
+def _text_hashes(values: pd.Series) -> np.ndarray:
+    # The hash of each value's text; a category column hashes its categories once, not every row.
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        texts = np.append(_text(pd.Series(values.cat.categories)).to_numpy(), MISSING)
+        return pd.util.hash_array(texts)[values.cat.codes.to_numpy()]
+    return pd.util.hash_array(_text(values).to_numpy())
