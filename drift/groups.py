@@ -112,8 +112,17 @@ def impact_sets(cells: Cells, counts: dict, first: dict, dataset: str, fixed: di
                 max_order: int) -> pd.DataFrame:
     """Impact of one block per attribute set (up to `max_order`) against `fixed`, else the block's
     own highest-rate group; one set at a time, so an absent reference only affects its set."""
+    sets = attribute_sets(cells.attributes, max_order)
+    chosen = {"&".join(a): fixed["&".join(a)] for a in sets if "&".join(a) in fixed}
+    try:
+        # Usually every fixed reference is present: all sets in one pass (the same blocks, in the
+        # same order, as the set-by-set loop below, which computes each set's subsets again).
+        return impact_from_counts(cells, counts, first, dataset=dataset, reference=chosen,
+                                  max_order=max_order, strict=True)
+    except InvalidInputError:
+        pass
     parts = []
-    for attrs in attribute_sets(cells.attributes, max_order):
+    for attrs in sets:
         name = "&".join(attrs)
         options = {"dataset": dataset, "max_order": len(attrs), "strict": True, "attributes": attrs}
         chosen = {name: fixed[name]} if name in fixed else {}

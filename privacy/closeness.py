@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.foundation.intervals import wilson_interval
-from fairsynth.privacy.distance import fit_encoder, nearest, row_hashes
+from fairsynth.privacy.distance import fit_encoder, is_in, nearest, row_hashes
 from fairsynth.privacy.intervals import median_interval
 from fairsynth.privacy.measures import risk_level
 
@@ -66,8 +66,8 @@ def closeness(
         "dcr_holdout": dcr_hold,
         "nndr_train": _ratio(d_train),
         "closer_to_train": closer,
-        "exact_train": np.isin(syn_hash, train_hashes),
-        "exact_holdout": np.isin(syn_hash, hold_hashes),
+        "exact_train": is_in(syn_hash, train_hashes),
+        "exact_holdout": is_in(syn_hash, hold_hashes),
     })
     reference = pd.DataFrame({"holdout_row": reference.index.to_numpy(), "dcr_train": ref_d[:, 0],
                               "nndr_train": _ratio(ref_d)})

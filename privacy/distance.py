@@ -159,17 +159,39 @@ def nearest(
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """One hash per row over the columns, equal for rows equal in value (numbers compared as floats,
     anything else as its `category_text`)."""
-    normal = pd.DataFrame({
-        col: (pd.to_numeric(frame[col], errors="coerce").astype(float) if is_number(frame[col])
-              else _text_hashes(frame[col]))
-        for col in columns
-    })
-    return pd.util.hash_pandas_object(normal, index=False).to_numpy()
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    # Column hashes combined in order (as pandas' hash_pandas_object does), without building a
+    # frame of them first.
+    for i, col in enumerate(columns):
+        values = frame[col]
+        if is_number(values):
+            hashed = pd.util.hash_array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
+        else:
+            texts, codes = text_codes(values)
+            hashed = pd.util.hash_array(texts)[codes]
+        out ^= hashed
+        out *= mult
+        mult += np.uint64(82520 + 2 * (len(columns) - i))
+    return out + np.uint64(97531)
 
 
-def _text_hashes(values: pd.Series) -> np.ndarray:
-    # The hash of each value's text; a category column hashes its categories once, not every row.
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        texts = np.append(_text(pd.Series(values.cat.categories)).to_numpy(), MISSING)
-        return pd.util.hash_array(texts)[values.cat.codes.to_numpy()]
-    return pd.util.hash_array(_text(values).to_numpy())
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct `category_text`s, each row's position among them): each distinct value is
+    converted to text once, not every row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.append(_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(),
+                      MISSING)
+    # Two values may share a text (missing and a literal MISSING): one position per text.
+    ids, distinct = pd.factorize(texts)
+    return np.asarray(distinct, dtype=object), ids[codes]
+
+
+def is_in(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """np.isin(values, pool) for row hashes: one sort of the pool and a binary search (np.isin
+    hashes both arrays: 0.4 s for 500,000 hashes)."""
+    if len(pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    pool = np.sort(pool)
+    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return pool[at] == values

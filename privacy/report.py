@@ -20,7 +20,7 @@ from fairsynth.privacy.attacks import (
     singling_out_risk,
 )
 from fairsynth.privacy.closeness import MEASURE_COLUMNS, closeness, closeness_measures
-from fairsynth.privacy.distance import category_text, row_hashes
+from fairsynth.privacy.distance import category_text, is_in, row_hashes
 from fairsynth.privacy.holdout import DEFAULT_HOLDOUT_FRACTION, sample_rows, split_holdout
 from fairsynth.privacy.kanon import DEFAULT_K, class_sizes, default_quasi_identifiers
 from fairsynth.privacy.measures import risk_level
@@ -131,8 +131,7 @@ def privacy_risk(
         missing = [c for c in columns if c not in holdout.columns]
         if missing:
             raise InvalidInputError(f"The holdout lacks column(s): {', '.join(missing)}.")
-    real = pair.real.reset_index(drop=True)
-    synthetic = pair.synthetic.reset_index(drop=True)
+    real, synthetic = _positional(pair.real), _positional(pair.synthetic)
     split = split_holdout(real, holdout=None if holdout is None else holdout.reset_index(drop=True),
                           holdout_fraction=holdout_fraction, random_state=random_state)
     notes: list[str] = []
@@ -182,8 +181,16 @@ def privacy_risk(
     }
     return PrivacyReport(pd.concat(overall, ignore_index=True)[OVERALL_COLUMNS],
                          by_group, closest, close.rows, settings, split.describe(), tuple(notes),
-                         real_match_rate=float(np.isin(hold_hashes, train_hashes).mean()),
+                         real_match_rate=float(is_in(hold_hashes, train_hashes).mean()),
                          sample_note=sample_note)
+
+
+def _positional(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame indexed by row position: itself when it already is (no copy of a large table)."""
+    index = frame.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return frame
+    return frame.reset_index(drop=True)
 
 
 def large_pair_note(rows: int, sample_size: int, max_real_rows: int, reference_rows: int,
