@@ -196,7 +196,8 @@ def _positional(frame: pd.DataFrame) -> pd.DataFrame:
 def large_pair_note(rows: int, sample_size: int, max_real_rows: int, reference_rows: int,
                     threshold: int, seed: int) -> str:
     """The sentence a report carries when the distances ran on the large-pair samples."""
-    return (f"{rows:,} rows (over {threshold:,}): distances to closest records measured on seeded "
+    return (f"{rows:,} rows (over {threshold:,}): distances to closest records (and any anonymeter "
+            f"attacks) measured on seeded "
             f"samples (seed {seed}) of up to {sample_size:,} synthetic and {max_real_rows // 2:,} "
             f"training + {max_real_rows // 2:,} holdout rows ({reference_rows:,} holdout rows for "
             "the reference); their intervals are over those samples. Exact copies and "
