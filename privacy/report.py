@@ -20,7 +20,7 @@ from fairsynth.privacy.attacks import (
     singling_out_risk,
 )
 from fairsynth.privacy.closeness import MEASURE_COLUMNS, closeness, closeness_measures
-from fairsynth.privacy.distance import category_text, is_in, row_hashes
+from fairsynth.privacy.distance import category_text, is_in, row_hashes, text_codes
 from fairsynth.privacy.holdout import DEFAULT_HOLDOUT_FRACTION, sample_rows, split_holdout
 from fairsynth.privacy.kanon import DEFAULT_K, class_sizes, default_quasi_identifiers
 from fairsynth.privacy.measures import risk_level
@@ -293,14 +293,15 @@ def _by_group(pair, synthetic, train, held, syn, close, close_ref, sizes, k, pla
         row_labels = pd.Series(syn_labels.to_numpy(), index=syn.index)
         held_labels = category_text(held[attribute])
         train_labels = category_text(train[attribute])
-        all_labels = category_text(synthetic[attribute]).to_numpy()
+        # Every synthetic row's group as a position among the distinct texts (not 1M strings).
+        all_texts, all_codes = text_codes(synthetic[attribute])
         for group in category_text(pair.real[attribute]).value_counts().index:
             in_syn = row_labels.loc[close.rows["synthetic_row"]].to_numpy() == group
             rows = close.rows[in_syn]
             ref = close_ref[held_labels.loc[close_ref["holdout_row"]].to_numpy() == group]
             parts = [closeness_measures(rows, ref, reference_exact=float(
                 close.rows.loc[in_syn, "exact_holdout"].mean()) if in_syn.any() else math.nan)]
-            parts.append(_kanon_rows(sizes[all_labels == group], k))
+            parts.append(_kanon_rows(sizes[np.isin(all_codes, np.flatnonzero(all_texts == group))], k))
             if plan is not None:
                 g_train, g_held = train[train_labels == group], held[held_labels == group]
                 g_syn = syn[syn_labels.to_numpy() == group]
