@@ -13,8 +13,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.spatial import distance
 
 from fairsynth.drift.counts import encode_pair
 from fairsynth.foundation.errors import InvalidInputError
@@ -51,6 +49,10 @@ class StatTestSpec:
 
 
 def _ks(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
+    # The hypothesis tests run only on small references; scipy.stats (~0.6 s to import) is
+    # imported then, not on every audit's path.
+    from scipy import stats
+
     # KS needs the samples themselves; rebuilt from counts they are the same multiset.
     result = stats.ks_2samp(np.repeat(support, ref), np.repeat(support, cur))
     return float(result.statistic), float(result.pvalue)
@@ -60,6 +62,8 @@ def _chisquare(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray
     # evidently: expected = reference counts scaled to the current size, over values seen on either side.
     seen = (ref > 0) | (cur > 0)
     expected = ref[seen] * (cur.sum() / ref.sum())
+    from scipy import stats
+
     with np.errstate(divide="ignore", invalid="ignore"):
         result = stats.chisquare(cur[seen], expected)
     return float(result.statistic), float(result.pvalue)
@@ -76,6 +80,8 @@ def _z(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tup
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2))
+    from scipy import stats
+
     return float(z), float(2 * (1 - stats.norm.cdf(np.abs(z))))
 
 
@@ -94,7 +100,23 @@ def _wasserstein(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarr
 
 def _jensenshannon(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
     ref_p, cur_p = _binned(kind, support, ref, cur, fill_zeroes=False)
-    return float(distance.jensenshannon(ref_p, cur_p)), np.nan
+    return float(_js_distance(ref_p, cur_p)), np.nan
+
+
+def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
+    # scipy.spatial.distance.jensenshannon (natural log), step for step: importing scipy.spatial
+    # (or scipy.special) costs every audit 0.2-0.5 s for these lines. tests/test_lean_imports.py
+    # checks it against scipy.
+    p = p / np.sum(p)
+    q = q / np.sum(q)
+    m = (p + q) / 2.0
+    return np.sqrt((np.sum(_rel_entr(p, m)) + np.sum(_rel_entr(q, m))) / 2.0)
+
+
+def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # scipy.special.rel_entr where y > 0 wherever x > 0 (y is the mixture (p + q) / 2 here).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, x * np.log(x / y), 0.0)
 
 
 def _psi(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:

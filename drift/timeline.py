@@ -9,6 +9,7 @@ import pandas as pd
 
 from fairsynth.drift.stats import DRIFT_COLUMNS, SMALL_REFERENCE_ROWS, drift_from_counts
 from fairsynth.engines import Counter, WindowCounts, as_counter
+from fairsynth.foundation.constants import DRIFT_REFERENCES
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC
 from fairsynth.foundation.pair import DatasetPair
@@ -24,7 +25,7 @@ from fairsynth.foundation.windows import (
 Reference = Literal["first", "window", "previous", "synthetic"]
 TIMELINE_COLUMNS = ["window", "reference"] + DRIFT_COLUMNS
 DATASET_DRIFT_COLUMNS = ["window", "n_columns", "n_drifted", "drifted_share", "dataset_drift"]
-REFERENCES = ("first", "window", "previous", "synthetic")
+REFERENCES = DRIFT_REFERENCES
 # evidently's dataset drift: at least half of the columns drifted.
 DRIFT_SHARE = 0.5
 

@@ -32,7 +32,13 @@ def loader_frame(rows: pa.Table, row: str, csv_types: dict[str, str] | None, pat
     # become object or float, by the data: so a column whose nulls all fall outside the sample
     # comes back bool/int where the whole file reads as object/float). Only what the file's schema and pandas metadata fix
     # is applied: extension dtypes (Int64, category, ...) and the timestamps' zone and unit.
-    expected = pq.read_schema(path).empty_table().to_pandas().dtypes
+    schema = pq.read_schema(path)
+    expected = schema.empty_table().to_pandas().dtypes
+    for field in schema:
+        # Text as category, as the loader reads it (the categories are the sample's, sorted).
+        if field.name in frame.columns and (pa.types.is_string(field.type)
+                                            or pa.types.is_large_string(field.type)):
+            frame[field.name] = frame[field.name].astype("category")
     for col in frame.columns:
         dtype = expected.get(col)
         fixed = isinstance(dtype, pd.api.extensions.ExtensionDtype) or (

@@ -13,3 +13,10 @@ UPPER_FOUR_FIFTHS = 1.25
 Z95 = 1.959963984540054
 # Finding severities, most severe first: findings, rankings and summaries sort by this order.
 SEVERITIES = ("critical", "high", "medium", "low")
+
+# The calendar window frequencies (code: name), the one list the CLI, the audit and the pages offer
+# (here, not in windows.py, so that `fairsynth audit --help` reads them without pandas).
+FREQS: dict[str, str] = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+DEFAULT_FREQ = "M"
+# What drift compares each window against (drift.timeline).
+DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")

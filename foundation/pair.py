@@ -178,9 +178,14 @@ def _harmonise_types(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[pd.Da
 
 def _infinite_as_missing(frame: pd.DataFrame, side: str) -> tuple[pd.DataFrame, list[Problem]]:
     # No statistic here is defined on infinity; treating it as missing is said, not silent.
-    numeric = frame.select_dtypes(include="number")
-    counts = np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan)).sum(axis=0)
-    hit = {col: int(n) for col, n in zip(numeric.columns, counts, strict=True) if n}
+    # Only floating columns can hold infinity: integer ones are skipped, with no float copy.
+    hit = {}
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_float_dtype(values.dtype):
+            n = int(np.isinf(values.to_numpy(dtype="float64", na_value=np.nan)).sum())
+            if n:
+                hit[col] = n
     if not hit:
         return frame, []
     frame = frame.copy()

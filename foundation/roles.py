@@ -84,8 +84,11 @@ def favorable_mask(values: pd.Series, favorable: str) -> pd.Series:
             pass
     if pd.api.types.is_bool_dtype(values):
         return values == (favorable.strip().lower() in ("true", "1", "yes"))
-    matches = values.astype("string").str.strip() == favorable.strip()
-    return matches.fillna(False).astype(bool)
+    # Text is compared once per distinct value (a category's codes are already that), not per row.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    matches = pd.Series(uniques, dtype=object).astype("string").str.strip() == favorable.strip()
+    table = np.append(matches.fillna(False).to_numpy(dtype=bool), False)
+    return pd.Series(table[codes], index=values.index, name=values.name)
 
 
 def parse_time(values: pd.Series) -> pd.Series:

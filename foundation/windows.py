@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from fairsynth.foundation.constants import DEFAULT_FREQ, FREQS
 from fairsynth.foundation.errors import InvalidInputError, NoTimeRoleError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import parse_time
@@ -15,9 +16,6 @@ from fairsynth.foundation.roles import parse_time
 # The codes of FREQS, spelled out for type checkers (a Literal cannot be built from a dict).
 Freq = Literal["D", "W", "M", "Q", "Y"]
 Small = Literal["flag", "merge"]
-# The calendar window frequencies (code: name), the one list the CLI, the audit and the pages offer.
-FREQS: dict[str, str] = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
-DEFAULT_FREQ: Freq = "M"
 WINDOW_COLUMNS = ["window", "end", "rows", "small", "merged_into"]
 # 1970-01-05 was a Monday: weeks start on Mondays, as pandas' default weekly periods do.
 _MONDAY_OFFSET = 4

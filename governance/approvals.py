@@ -23,8 +23,8 @@ from fairsynth.foundation.roles import Roles
 from fairsynth.generation import GenerationSettings, fit_synthesizer
 from fairsynth.generation.library import settings_dir
 from fairsynth.generation.resolve import settings_as_used
-from fairsynth.governance.registry.inspect_file import SETTINGS_KEY, SIDE_CAR_SUFFIX
 from fairsynth.governance.registry.store import Registry
+from fairsynth.governance.settings_file import SETTINGS_KEY, SIDE_CAR_SUFFIX, recorded_settings_text
 
 APPROVAL_TABLE = "approval"
 APPROVAL_KEYS = ("name", "approved_by", "approved_at", "reason", "dataset_sha256",
@@ -94,7 +94,7 @@ def recorded_generator_settings(path: Path) -> GenerationSettings | dict | None:
     A record that is not valid settings is left out of the lineage rather than failing the audit
     of data it does not describe.
     """
-    text = _recorded_text(path)
+    text = recorded_settings_text(path)
     if not text:
         return None
     try:
@@ -105,18 +105,6 @@ def recorded_generator_settings(path: Path) -> GenerationSettings | dict | None:
     if not isinstance(approval, dict):
         return settings
     return {**settings.to_dict(), APPROVAL_TABLE: {k: approval.get(k) for k in APPROVAL_KEYS}}
-
-
-def _recorded_text(path: Path) -> str | None:
-    # Only the metadata or the side-car is read, never the table (it may be larger than memory).
-    if path.suffix.lower() == ".parquet" and path.is_file():
-        try:
-            raw = (pq.read_metadata(path).metadata or {}).get(SETTINGS_KEY)
-        except (OSError, ValueError):
-            return None
-        return raw.decode("utf-8", errors="replace") if raw else None
-    sidecar = path.with_name(path.name + SIDE_CAR_SUFFIX)
-    return sidecar.read_text(encoding="utf-8", errors="replace") if sidecar.is_file() else None
 
 
 def read_approval(path: Path) -> dict | None:

@@ -16,6 +16,9 @@ SUBCOMMANDS = {
     "generate": ("fairsynth.governance.cli_generate", "Generate a synthetic table with the conditional synthesizer."),
     "registry": ("fairsynth.governance.cli_registry", "The governance registry: charters, versions, decisions, trail."),
 }
+# Where a subcommand's add_arguments lives when apart from its run: `audit --help` and a usage
+# error then import argparse and constants only, not the audit stack (seconds).
+ARGUMENTS = {"audit": "fairsynth.governance.cli_audit_args"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +40,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, (module, help_text) in SUBCOMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
         if command in (None, name):
-            importlib.import_module(module).add_arguments(sub)
+            importlib.import_module(ARGUMENTS.get(name, module)).add_arguments(sub)
     app = subs.add_parser("app", help="Start the dashboard.")
     app.add_argument("--port", type=int, default=8501)
     return parser

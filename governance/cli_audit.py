@@ -1,8 +1,6 @@
 """`fairsynth audit`: audit a real/synthetic pair, write the summary, exit 1 when the policy fails.
 
---out picks the format by extension and may be repeated: report.json, report.md, report.html,
-tables.zip (one CSV per table, zipped), or a folder path ending in / (one CSV file per table).
-Exit codes: 0 done (policy passed or none), 1 policy failed, 2 bad input (one line on stderr).
+The flags, outputs and exit codes are in cli_audit_args (parsing them imports nothing heavy).
 """
 
 from __future__ import annotations
@@ -23,83 +21,17 @@ from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
-from fairsynth.governance.approvals import read_generator_settings, recorded_generator_settings
+from fairsynth.foundation.windows import iso_start
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.openlineage_events import complete_audit, lineage_run
-from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
+from fairsynth.governance.options import AuditOptions
 from fairsynth.governance.policy import load_policy
-from fairsynth.governance.registry.audit_link import charter_policy, register_audit_run
-from fairsynth.governance.registry.errors import RefusedError
+from fairsynth.governance.settings_file import recorded_settings_text
 
 EXIT_OK, EXIT_POLICY_FAILED = 0, 1
 # Distinct target values read from a SQL engine to tell a binary target from another.
 DISTINCT_LIMIT = 50
-
-
-def _columns(text: str) -> tuple[str, ...]:
-    cols = tuple(c.strip() for c in text.split(",") if c.strip())
-    if not cols:
-        raise argparse.ArgumentTypeError("give at least one column name")
-    return cols
-
-
-def _reference(text: str) -> tuple[str, str]:
-    attribute, sep, group = text.partition("=")
-    if not sep or not attribute.strip() or not group.strip():
-        raise argparse.ArgumentTypeError(f"expected ATTRIBUTE=GROUP (e.g. sex=Male), got '{text}'")
-    return attribute.strip(), group.strip()
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The audit's flags; exit codes as the README's "Command line" says: 0 passed, 1 a policy
-    check failed, 2 bad input."""
-    parser.epilog = __doc__
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--real", required=True, type=Path, help="real table (CSV or Parquet)")
-    parser.add_argument("--synthetic", required=True, type=Path, help="synthetic table (CSV or Parquet)")
-    parser.add_argument("--protected", required=True, type=_columns,
-                        help="protected attribute column(s), comma separated")
-    parser.add_argument("--target", required=True, help="target (outcome) column")
-    parser.add_argument("--favorable", help="favourable target value (guessed when left out)")
-    parser.add_argument("--prediction", help="model prediction column (enables error-rate metrics)")
-    parser.add_argument("--time", help="time column (enables drift over time)")
-    parser.add_argument("--freq", default=DEFAULT_FREQ, choices=FREQS,
-                        help=f"drift window frequency (default {DEFAULT_FREQ})")
-    parser.add_argument("--drift-reference", default="first", choices=DRIFT_REFERENCES,
-                        help="drift reference: first window, a chosen window "
-                             "(--drift-reference-window), previous window or synthetic data")
-    parser.add_argument("--drift-reference-window", metavar="YYYY-MM-DD",
-                        help="start of the reference window, with --drift-reference window")
-    parser.add_argument("--reference", action="append", type=_reference, default=[],
-                        metavar="ATTR=GROUP", help="disparate impact reference group (repeatable)")
-    parser.add_argument("--min-count", type=int, default=30, help="minimum subgroup count (default 30)")
-    parser.add_argument("--max-order", type=int, default=3, choices=(1, 2, 3),
-                        help="largest intersection of protected attributes (default 3)")
-    parser.add_argument("--ignore", type=_columns, default=(), help="columns left out, comma separated")
-    parser.add_argument("--tstr", action="store_true", help="also train on synthetic, test on real (slow)")
-    privacy = parser.add_mutually_exclusive_group()
-    privacy.add_argument("--privacy-attacks", action="store_true",
-                         help="also run the anonymeter singling-out, linkability and inference "
-                              "attacks (about half a minute on Adult)")
-    privacy.add_argument("--no-privacy", action="store_true",
-                         help="skip the privacy measures (exact copies, distances, k-anonymity)")
-    parser.add_argument("--quasi-identifiers", type=_columns, default=None,
-                        help="quasi-identifier columns for k-anonymity and linkability, comma "
-                             "separated (default: protected attributes plus age- and zip-like columns)")
-    parser.add_argument("--generator-settings", type=Path,
-                        help="FairSynth generation settings TOML that made the synthetic data (for lineage)")
-    parser.add_argument("--policy", type=Path, help="policy TOML with thresholds (exit 1 when one fails)")
-    parser.add_argument("--out", required=True, action="append", default=None,
-                        help="output file: .json, .md, .html, .zip (CSV tables) or folder/ (repeatable)")
-    parser.add_argument("--engine", choices=("pandas", "duckdb", "spark"),
-                        help="where the counts are computed: pandas (in memory), duckdb (out of core) "
-                             "or spark; default: duckdb for files over 1 GB, else pandas")
-    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
-    parser.add_argument("--register", metavar="PROJECT",
-                        help="record this audit in the registry under PROJECT (both files registered "
-                             "if new; the charter's policy applies unless --policy)")
 
 
 def _check_outputs(outs: list[str]) -> None:
@@ -114,6 +46,11 @@ def _check_outputs(outs: list[str]) -> None:
 def _settings(path: Path | None, synthetic: Path):
     # --generator-settings, else what `generate` recorded with the synthetic file; an [approval]
     # table in either (governance.approvals) goes into the lineage too.
+    if path is None and recorded_settings_text(synthetic) is None:
+        return None
+    # Only then: reading settings imports the generation package (scipy's optimisers).
+    from fairsynth.governance.approvals import read_generator_settings, recorded_generator_settings
+
     return recorded_generator_settings(synthetic) if path is None else read_generator_settings(path)
 
 
@@ -133,6 +70,9 @@ def _audit(args: argparse.Namespace) -> int:
     _check_flags(args)
     policy = load_policy(args.policy) if args.policy is not None else None
     if policy is None and args.register:
+        # Only with --register: the registry imports SQLAlchemy and Alembic (~0.5 s).
+        from fairsynth.governance.registry.audit_link import charter_policy
+
         policy = charter_policy(args.register)
     options = AuditOptions(min_count=args.min_count, max_order=args.max_order,
                            reference=tuple(args.reference), freq=args.freq,
@@ -288,6 +228,9 @@ def _finish(report, args: argparse.Namespace) -> int:
 
 def _register(report, args: argparse.Namespace) -> int:
     """Record the run in the registry (--register); a refusal by the registry's rules exits 1."""
+    from fairsynth.governance.registry.audit_link import register_audit_run
+    from fairsynth.governance.registry.errors import RefusedError
+
     try:
         audit_id = register_audit_run(report, real=args.real, synthetic=args.synthetic,
                                       project=args.register, policy_path=args.policy)

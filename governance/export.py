@@ -32,6 +32,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def plain(value: object) -> object:
     """A JSON-ready value: numpy scalars to Python, NaN/NaT/NA/inf to None, tuples to lists."""
+    # Fast path for the plain Python values most cells are (the checks below are ABC lookups).
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.foundation.intervals import wilson_interval
-from fairsynth.privacy.distance import fit_encoder, nearest, row_hashes
+from fairsynth.privacy.distance import fit_encoder, is_in, nearest, row_hashes
 from fairsynth.privacy.intervals import median_interval
 from fairsynth.privacy.measures import risk_level
 
@@ -32,15 +32,16 @@ def closeness(
     holdout: pd.DataFrame,
     *,
     columns: list[str],
-    train_all: pd.DataFrame | None = None,
-    holdout_all: pd.DataFrame | None = None,
+    train_hashes: np.ndarray | None = None,
+    holdout_hashes: np.ndarray | None = None,
     reference: pd.DataFrame | None = None,
 ) -> Closeness:
     """Distances of synthetic rows to training and holdout rows, and of holdout rows to training rows.
 
     `synthetic`, `train` and `holdout` are the (sampled) rows the distances are computed on,
-    indexed by their row positions in the full tables; exact copies are looked up by hash in
-    `train_all`/`holdout_all` (default: the sampled rows), which is cheap at any size.
+    indexed by their row positions in the full tables; exact copies are looked up among
+    `train_hashes`/`holdout_hashes` (`row_hashes` of every training/holdout row; default: of the
+    sampled rows), which is cheap at any size.
     `reference` (default `holdout`) are the holdout rows whose distances to training rows
     give the real-to-real reference.
     """
@@ -56,8 +57,8 @@ def closeness(
     tie = np.isclose(dcr_train, dcr_hold, rtol=0, atol=1e-6)
     closer = np.where(tie, 0.5, (dcr_train < dcr_hold).astype(float))
     syn_hash = row_hashes(synthetic, columns)
-    train_hashes = row_hashes(train if train_all is None else train_all, columns)
-    hold_hashes = row_hashes(holdout if holdout_all is None else holdout_all, columns)
+    train_hashes = row_hashes(train, columns) if train_hashes is None else train_hashes
+    hold_hashes = row_hashes(holdout, columns) if holdout_hashes is None else holdout_hashes
     rows = pd.DataFrame({
         "synthetic_row": synthetic.index.to_numpy(),
         "train_row": train.index.to_numpy()[i_train[:, 0]],
@@ -65,8 +66,8 @@ def closeness(
         "dcr_holdout": dcr_hold,
         "nndr_train": _ratio(d_train),
         "closer_to_train": closer,
-        "exact_train": np.isin(syn_hash, train_hashes),
-        "exact_holdout": np.isin(syn_hash, hold_hashes),
+        "exact_train": is_in(syn_hash, train_hashes),
+        "exact_holdout": is_in(syn_hash, hold_hashes),
     })
     reference = pd.DataFrame({"holdout_row": reference.index.to_numpy(), "dcr_train": ref_d[:, 0],
                               "nndr_train": _ratio(ref_d)})

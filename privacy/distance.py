@@ -18,6 +18,8 @@ MAX_CATEGORIES = 100
 # Working memory of one chunk of the distance matrix (float32).
 CHUNK_BYTES = 64 * 2**20
 THREADS = min(4, os.cpu_count() or 1)
+# is_in sorts the values it looks up when there are more than this many.
+SORT_VALUES_ABOVE = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +78,15 @@ class MixedEncoder:
 
 def category_text(values: pd.Series) -> pd.Series:
     """Values as text with missing values as their own category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Each category converted once, then taken by code (code -1, missing, takes the last).
+        table = np.append(_text(pd.Series(values.cat.categories)).to_numpy(), MISSING)
+        return pd.Series(table[values.cat.codes.to_numpy()], index=values.index, name=values.name,
+                         dtype=object)
+    return _text(values)
+
+
+def _text(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna(MISSING).astype(object)
 
 
@@ -148,10 +159,56 @@ def nearest(
 
 
 def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """One hash per row over the columns, equal for rows equal in value (numbers compared as floats)."""
-    normal = pd.DataFrame({
-        col: (pd.to_numeric(frame[col], errors="coerce").astype(float) if is_number(frame[col])
-              else category_text(frame[col]))
-        for col in columns
-    })
-    return pd.util.hash_pandas_object(normal, index=False).to_numpy()
+    """One hash per row over the columns, equal for rows equal in value (numbers compared as floats,
+    anything else as its `category_text`)."""
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    # Column hashes combined in order (as pandas' hash_pandas_object does), without building a
+    # frame of them first.
+    for i, col in enumerate(columns):
+        values = frame[col]
+        if is_number(values):
+            hashed = pd.util.hash_array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
+        else:
+            texts, codes = text_codes(values)
+            hashed = pd.util.hash_array(texts)[codes]
+        out ^= hashed
+        out *= mult
+        mult += np.uint64(82520 + 2 * (len(columns) - i))
+    return out + np.uint64(97531)
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct `category_text`s, each row's position among them): each distinct value is
+    converted to text once, not every row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.append(_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(),
+                      MISSING)
+    # Two values may share a text (missing and a literal MISSING): one position per text.
+    ids, distinct = pd.factorize(texts)
+    return np.asarray(distinct, dtype=object), ids[codes]
+
+
+def is_in(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """np.isin(values, pool) for row hashes, by sorting and binary search (np.isin hashes both
+    arrays: 0.4 s for 500,000 hashes). A pool already sorted is not sorted again, and many values
+    are searched in sorted order (a random-order search of millions misses the cache at each step)."""
+    if len(pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    if not _is_sorted(pool):
+        pool = np.sort(pool)
+    order = None
+    if len(values) > SORT_VALUES_ABOVE and not _is_sorted(values):
+        order = np.argsort(values)
+        values = values[order]
+    at = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    found = pool[at] == values
+    if order is None:
+        return found
+    out = np.empty(len(found), dtype=bool)
+    out[order] = found
+    return out
+
+
+def _is_sorted(values: np.ndarray) -> bool:
+    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())

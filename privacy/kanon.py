@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.privacy.distance import category_text
+from fairsynth.privacy.distance import text_codes
 
 DEFAULT_K = 5
 # Age and place are the classic quasi-identifiers (Sweeney: zip code, birth date, sex).
@@ -28,5 +28,10 @@ def class_sizes(frame: pd.DataFrame, quasi_identifiers: list[str]) -> np.ndarray
         raise InvalidInputError(f"Unknown quasi-identifier column(s): {', '.join(missing)}.")
     if not quasi_identifiers:
         raise InvalidInputError("Pick at least one quasi-identifier column for k-anonymity.")
-    keys = pd.DataFrame({c: category_text(frame[c]) for c in quasi_identifiers})
-    return keys.groupby(quasi_identifiers, sort=False)[quasi_identifiers[0]].transform("size").to_numpy()
+    # The combination's id from each column's text positions (as category_text reads the values),
+    # folded pairwise so the key never overflows; sizes are a bincount.
+    key = np.zeros(len(frame), dtype=np.int64)
+    for col in quasi_identifiers:
+        texts, codes = text_codes(frame[col])
+        key = pd.factorize(key * len(texts) + codes)[0]
+    return np.bincount(key)[key]

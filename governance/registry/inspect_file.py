@@ -16,9 +16,8 @@ import pyarrow.parquet as pq
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.governance.registry.chain import canonical_json
+from fairsynth.governance.settings_file import recorded_settings_text
 
-SETTINGS_KEY = b"fairsynth"
-SIDE_CAR_SUFFIX = ".fairsynth.toml"
 LEDGER_KEYS = ("privacy", "privacy_ledger", "ledger")
 
 
@@ -35,21 +34,16 @@ class FileFacts:
 
 def inspect_table(path: Path) -> FileFacts:
     """Rows, columns and recorded settings of a CSV or Parquet file (refused if it is not a table)."""
-    settings = None
     if path.suffix.lower() == ".parquet":
         try:
             meta = pq.read_metadata(path)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise InvalidInputError(f"{path.name}: not a readable Parquet file.") from exc
         rows, columns = meta.num_rows, meta.num_columns
-        raw = (meta.metadata or {}).get(SETTINGS_KEY)
-        settings = raw.decode("utf-8", errors="replace") if raw else None
     else:
         frame = load_table(path).frame
         rows, columns = int(frame.shape[0]), int(frame.shape[1])
-    sidecar = path.with_name(path.name + SIDE_CAR_SUFFIX)
-    if settings is None and sidecar.is_file():
-        settings = sidecar.read_text(encoding="utf-8", errors="replace")
+    settings = recorded_settings_text(path)
     seed, ledger = _seed_and_ledger(settings)
     return FileFacts(rows, columns, settings, seed, ledger)
 
@@ -65,3 +59,4 @@ def _seed_and_ledger(settings: str | None) -> tuple[int | None, str | None]:
     seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
     ledger = next((data[k] for k in LEDGER_KEYS if isinstance(data.get(k), dict)), None)
     return seed, None if ledger is None else canonical_json(ledger)
+
