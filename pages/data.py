@@ -7,7 +7,7 @@ from fairsynth.foundation.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS
 from fairsynth.foundation.samples import SAMPLES
 from fairsynth.foundation.schema import schema_comparison
 from fairsynth.ui.cache import bundled_pair
-from fairsynth.ui.roles_editor import role_editor
+from fairsynth.ui.roles_editor import role_changes, role_editor
 from fairsynth.ui.state import active_pair, pair_source, set_pair
 from fairsynth.ui.uploads import pair_from_uploads
 
@@ -63,9 +63,10 @@ st.caption("Guessed from names and values: correct them and apply. Every page us
 new_roles = role_editor(pair)
 if new_roles is not None:
     try:
+        before = pair.roles
         pair = pair.with_roles(new_roles)
         set_pair(pair, pair_source())
-        st.session_state["data_flash"] = "Roles applied."
+        st.session_state["data_flash"] = f"Roles applied: {role_changes(before, pair.roles)}"
         st.rerun()
     except FairSynthError as exc:
         st.error(f"Roles not applied: {exc}")
