@@ -108,3 +108,33 @@ def test_page_keeps_the_attribute_when_two_attributes_share_labels(compas_real, 
     at.selectbox(key="gen_expected_attribute").select("disabled").run()
     expected = next(d.value for d in at.dataframe if "expected_share" in d.value.columns)
     assert expected.set_index("group")["expected_count"].to_dict() == {"1": 400, "2": 1600}
+
+
+# Issue 18, point 9: the comparison opens on what was tuned, and adoption is confirmed.
+def test_before_after_opens_on_the_tuned_intersection_and_adoption_is_confirmed(app, compas_real, tmp_path):
+    # Setup: approved settings that move 5 points of share between two race & sex groups.
+    pair = app.session_state["pair"]
+    shares = (pair.real.groupby(["race", "sex"], observed=True).size() / len(pair.real)).to_dict()
+    shares = {f"{r}&{s}": float(v) for (r, s), v in shares.items()}
+    shares["African-American&Male"] -= 0.05
+    shares["Caucasian&Female"] += 0.05
+    save_approved(GenerationSettings(rows=3000, conditioning=("race", "sex"), shares=shares,
+                                     shares_by=("race", "sex")),
+                  name="more women", approved_by="Tester", reason="gap in race & sex",
+                  directory=tmp_path / "approved")
+    app.run()
+    _button(app, "gen_load").click().run()
+    # Run
+    _button(app, "gen_generate").click().run()
+    assert not app.exception and not app.error
+    # Assert: the view opens on race&sex, not on the first attribute (race).
+    assert app.selectbox(key="gen_compare_attribute").value == "race&sex"
+    shown = next(d.value for d in app.dataframe if "after_gap" in d.value.columns)
+    assert set(shown["attribute"]) == {"race&sex"}
+    _button(app, "gen_adopt").click().run()
+    assert not app.exception
+    confirmation = [s.value for s in app.success]
+    assert len(confirmation) == 1 and confirmation[0].startswith("Adopted: **generated (3,000 rows")
+    assert "largest subgroup share gap went from" in confirmation[0]
+    app.run()  # shown once, not on every later run
+    assert not [s.value for s in app.success if s.value.startswith("Adopted")]
