@@ -11,7 +11,7 @@ from fairsynth.privacy.measures import MEASURES, base_measure
 from fairsynth.privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
 from fairsynth.privacy.view import closest_pairs_view
 from fairsynth.ui.cache import cached_call
-from fairsynth.ui.privacy_text import LEVEL_ICONS, holdout_caveat, measure_caption, zero_note
+from fairsynth.ui.privacy_text import holdout_caveat, level_badge, measure_caption, zero_note
 from fairsynth.ui.state import pair_source, require_pair
 
 SUMMARY = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median",
@@ -72,10 +72,10 @@ cols = st.columns(3)
 for i, measure in enumerate(m for m in SUMMARY if m in overall.index):
     row = overall.loc[measure]
     spec = MEASURES[base_measure(measure)]
+    level, color = level_badge(row["risk_level"])
     with cols[i % 3]:
         st.metric(spec.label, "n/a" if math.isnan(row["value"]) else f"{row['value']:.3g}",
-                  LEVEL_ICONS[row["risk_level"]], delta_color="off", delta_arrow="off",
-                  help=spec.explanation)
+                  level, delta_color=color, delta_arrow="off", help=spec.explanation)
         st.caption(measure_caption(spec, measure, row))
 
 st.subheader("Risk per protected group")

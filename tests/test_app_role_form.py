@@ -70,3 +70,17 @@ def test_a_refused_apply_keeps_the_users_edits_on_screen(app):
     assert app.error and "Roles not applied" in app.error[0].value
     assert _form_values(app)["favorable"] == "no such value"
     assert app.session_state["pair"].roles.favorable == ">50K"
+
+
+def test_form_still_shows_the_roles_after_visiting_another_page(app):
+    # Streamlit forgets the values of widgets a run did not draw: coming back must not show
+    # an empty form (whose Apply would clear every role).
+    app.selectbox(key="sample_choice").select("compas").run()
+    app.button(key="load_sample").click().run()
+    app.switch_page("pages/notes.py").run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    assert _form_values(app)["protected"] == ["race", "sex"]
+    assert _form_values(app)["time"] == "compas_screening_date"
+    _apply(app)
+    assert app.session_state["pair"].roles == COMPAS_ROLES

@@ -103,3 +103,18 @@ def test_all_zero_exact_copies_say_so_instead_of_an_empty_chart(compas_real):
     notes = [s.value for s in at.success]
     assert any(n.startswith("Exact copies: 0 in every protected group") for n in notes)
     assert len(at.get("plotly_chart")) == 1  # only the distance histogram
+
+
+def test_distance_histograms_keep_their_legend_colours(privacy_page):
+    import json
+    spec = json.loads(privacy_page.get("plotly_chart")[-1].proto.spec)
+    traces = [t for t in spec["data"] if t["type"] == "histogram"]
+    assert len(traces) == 2 and spec["layout"]["barmode"] == "group"
+    # Full-colour bars side by side: no blend that matches neither legend entry.
+    assert all(t.get("opacity", 1) == 1 for t in traces)
+    assert traces[0]["marker"]["color"] != traces[1]["marker"]["color"]
+
+
+def test_risk_levels_are_coloured_words(privacy_page):
+    deltas = {m.delta for m in privacy_page.metric}
+    assert deltas <= {"low risk", "medium risk", "high risk", "unknown risk"}

@@ -9,8 +9,14 @@ import pandas as pd
 from fairsynth.privacy.measures import MeasureSpec
 
 SAMPLE_PREFIX = "sample: "
-# Levels are states, not changes: shown as a coloured word, never with a delta arrow.
-LEVEL_ICONS = {"low": "🟢 low", "medium": "🟠 medium", "high": "🔴 high", "unknown": "⚪ unknown"}
+# Levels are states, not changes: a coloured word, never a delta arrow; no emoji (a browser
+# without an emoji font drew them as empty boxes).
+LEVEL_COLORS = {"low": "green", "medium": "orange", "high": "red", "unknown": "gray"}
+
+
+def level_badge(level: str) -> tuple[str, str]:
+    """The text and st.metric delta colour of a risk level."""
+    return f"{level} risk", LEVEL_COLORS.get(level, "gray")
 
 
 def holdout_caveat(holdout_source: str, pair_source: str | None) -> str:

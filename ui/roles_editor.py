@@ -21,8 +21,11 @@ def _fill_from(pair: DatasetPair) -> None:
     Streamlit keeps a keyed widget's value across reruns and ignores its default once it has
     one, so without this the form kept showing the previous pair's roles after a switch, and
     Apply then wrote those stale values back (or cleared roles the user never touched).
+    Streamlit also drops a widget's value after a run that did not draw it (another page), so
+    the widgets are filled again when any of them has lost its value.
     """
-    if st.session_state.get(SHOWN_KEY) == pair.content_hash:
+    if (st.session_state.get(SHOWN_KEY) == pair.content_hash
+            and all(key in st.session_state for key in KEYS.values())):
         return
     roles, columns = pair.roles, {str(c) for c in pair.shared_columns}
     st.session_state[KEYS["protected"]] = [c for c in roles.protected if c in columns]
