@@ -20,6 +20,7 @@ from fairsynth.governance.charts.generation import (
     impact_change,
 )
 from fairsynth.ui.adoption import adopt_generated, show_adoption_flash
+from fairsynth.ui.focus import requested_focus
 from fairsynth.ui.state import require_pair
 
 AS_REAL = "(as in real data)"
@@ -32,6 +33,9 @@ st.title("Generation")
 st.caption("Generate a new synthetic side with FairSynth's conditional synthesizer (a Gaussian "
            "copula per protected group), with the group shares and outcome rates you choose.")
 show_adoption_flash()
+if (focus := requested_focus()) is not None:
+    st.info(f"Opened from a finding about **{focus.replace(SEPARATOR, ' & ')}**: the comparison "
+            "after **Generate** opens on it. Set its target shares or rates below.")
 
 
 @st.cache_resource(show_spinner="Fitting the synthesizer…", max_entries=8)
@@ -155,6 +159,9 @@ except FairSynthError as exc:
 # ---------------------------------------------------------------- expected effect
 st.subheader("Expected effect (before generating)")
 attributes = list(dict.fromkeys(expected["attribute"]))
+if (focus := requested_focus()) in attributes and st.session_state.get("gen_focus_shown") != focus:
+    st.session_state["gen_expected_attribute"] = focus  # once per request; the user may move on
+    st.session_state["gen_focus_shown"] = focus
 shown = st.selectbox("Show groups of", attributes, key="gen_expected_attribute")
 st.dataframe(expected[expected["attribute"] == shown], hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
@@ -182,7 +189,8 @@ if st.button("Generate", type="primary", key="gen_generate"):
             "table": table, "fidelity": fidelity_before_after(pair, after),
         }
         # Open the comparison on what these settings were meant to fix (set before it is drawn).
-        st.session_state["gen_compare_attribute"] = focus_attribute(table, settings)
+        st.session_state["gen_compare_attribute"] = focus_attribute(table, settings,
+                                                                    preferred=requested_focus())
     except FairSynthError as exc:
         st.error(str(exc))
     bar.empty()

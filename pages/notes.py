@@ -19,6 +19,7 @@ from fairsynth.governance.notes import (
 from fairsynth.governance.policy import parse_policy
 from fairsynth.ui.adoption import SETTINGS_KEY as ADOPTED_SETTINGS_KEY
 from fairsynth.ui.cache import cached_call
+from fairsynth.ui.focus import fix_in_generation_button
 from fairsynth.ui.state import NOTES_ERROR_KEY, require_pair, session_notes, store_session_notes
 
 # The Generation page may record the settings that made a synthetic side, keyed by its sha256.
@@ -110,6 +111,7 @@ with tab_findings:
         status = f" · note: **{note.status}**" if note else ""
         st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
                     help=f"Finding code: {finding.code}")
+        fix_in_generation_button(finding.code)
         # Keyed by the finding's code, not its position: when findings come and go (a new
         # synthetic side), a form must not inherit another finding's half-typed note.
         key = finding.code

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from fairsynth.foundation.pair import DatasetPair
+from fairsynth.ui.focus import FOCUS_KEY
 from fairsynth.ui.state import set_pair
 
 FLASH_KEY = "gen_flash"
@@ -17,6 +18,7 @@ def adopt_generated(pair: DatasetPair, after: DatasetPair, settings, table: pd.D
     """Make `after` the active pair and leave a confirmation for the next run to show."""
     st.session_state.setdefault(SETTINGS_KEY, {})[after.synthetic_sha256] = settings
     set_pair(after, f"generated from {pair.real_name}: {after.synthetic_name}")
+    st.session_state.pop(FOCUS_KEY, None)  # that finding's request is answered
     gaps = table[["before_gap", "after_gap"]].abs().max()
     change = ("" if gaps.isna().any() else
               f" The largest subgroup share gap went from {gaps['before_gap'] * 100:.1f} pp to "
