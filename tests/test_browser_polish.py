@@ -112,11 +112,16 @@ def test_generate_adopt_and_the_note_is_resolved(page: Page, app_url, shot):
     expect(page.get_by_text("note: in progress").or_(page.get_by_text("note: open")).first).to_be_visible(
         timeout=LONG)
 
-    _open(page, "Generation")
+    # The first finding is a race & sex gap: its button opens Generation on race & sex.
+    settle(page)
+    page.get_by_role("button", name="Fix in Generation").first.click()
+    expect(page.get_by_role("heading", name="Generation")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("Opened from a finding about race & sex")).to_be_visible(timeout=LONG)
     settle(page, timeout=180)
-    page.get_by_role("button", name="Generate").click()
+    page.get_by_role("button", name="Generate", exact=True).click()
     expect(page.get_by_role("heading", name="Before and after")).to_be_visible(timeout=LONG)
     settle(page, timeout=180)
+    expect(page.get_by_role("combobox", name="Compare groups of")).to_have_value("race&sex")
     shot("generation_before_after")
     page.get_by_role("button", name="Use the generated table as the synthetic side").click()
     expect(page.get_by_text("Adopted: generated (")).to_be_visible(timeout=LONG)
@@ -127,4 +132,5 @@ def test_generate_adopt_and_the_note_is_resolved(page: Page, app_url, shot):
     expect(page.get_by_role("heading", name="Resolved findings")).to_be_visible(timeout=LONG)
     expect(page.get_by_test_id("stMain")).to_contain_text("Regenerate from the real rows")
     settle(page, timeout=180)
+    page.get_by_role("heading", name="Resolved findings").scroll_into_view_if_needed()
     shot("notes_resolved_after_adoption")
