@@ -101,3 +101,24 @@ def fidelity_before_after(before: DatasetPair, after: DatasetPair) -> pd.DataFra
     out = pd.DataFrame({"before_score": scores["before"], "after_score": scores["after"]})
     out["change"] = out["after_score"] - out["before_score"]
     return out.rename_axis("column").reset_index()[FIDELITY_COLUMNS]
+
+
+def focus_attribute(table: pd.DataFrame, settings: GenerationSettings, *,
+                    preferred: str | None = None) -> str | None:
+    """The attribute set the before/after view should open on: the finding's, else the tuned one.
+
+    `preferred` is the attribute set of the finding the user came from ("race&sex"). Else
+    targets set for `race & sex` mean the gap being fixed is in `race & sex`, so opening on
+    the first attribute (`race`) hid the change the user asked for. With no target set, the
+    attribute set holding the largest share gap before generation (what an analyst would fix).
+    """
+    available = list(dict.fromkeys(table["attribute"]))
+    if preferred in available:
+        return preferred
+    for attrs in (settings.shares_by, settings.rates_by):
+        if attrs and SEPARATOR.join(attrs) in available:
+            return SEPARATOR.join(attrs)
+    gaps = table.dropna(subset=["before_gap"])
+    if gaps.empty:
+        return available[0] if available else None
+    return str(gaps.loc[gaps["before_gap"].abs().idxmax(), "attribute"])

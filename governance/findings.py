@@ -222,7 +222,7 @@ PRIVACY_SEVERITY = {
     "singling_out_risk": {"high": "high", "medium": "medium"},
     "linkability_risk": {"high": "high", "medium": "medium"},
     "inference_risk": {"high": "high", "medium": "medium"},
-    "k_share_below": {"high": "medium", "medium": "low", "low": "low"},
+    "k_share_below": {"high": "high", "medium": "medium", "low": "low"},
 }
 ATTACK_WORDS = {
     "singling_out_risk": ("singling-out risk", "predicates built from the synthetic rows isolate "
@@ -325,9 +325,7 @@ def privacy_findings(privacy: pd.DataFrame, settings: Mapping | None = None, *,
         k = int(share["reference"]) if not pd.isna(share["reference"]) else None
         if k is not None and k_row["value"] < k:
             worst = _worst_group(groups, "k_share_below", min_count=min_count)
-            level = share["risk_level"]
-            if worst is not None and worst["risk_level"] == "high" and level == "low":
-                level = "medium"  # a minority group stands out even when the whole table is fine
+            level = k_row["risk_level"]  # the level the Privacy page shows (privacy.report)
             qis = ", ".join(map(str, settings.get("quasi_identifiers", []))) or "the quasi-identifiers"
             extra = ("" if worst is None or worst["value"] <= share["value"] else
                      f"; in group {worst['attribute']} = {worst['group']} {_pct(worst['value'])}")

@@ -137,3 +137,13 @@ def merge_notes(current: Iterable[MitigationNote], imported: Iterable[Mitigation
         if old is None or note.updated >= old.updated:
             merged[note.id] = note
     return list(merged.values())
+
+
+def resolved_notes(notes: Iterable[MitigationNote], finding_codes: Iterable[str]) -> list[MitigationNote]:
+    """Notes attached to a finding the current audit no longer raises: resolved, not orphaned.
+
+    A note keeps its finding code when the data changes (a regenerated synthetic side that
+    closes the gap), so it is shown as the record of how that finding was resolved.
+    """
+    current = set(finding_codes)
+    return [n for n in notes if n.finding_code is not None and n.finding_code not in current]

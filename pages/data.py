@@ -3,13 +3,12 @@
 import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
-from fairsynth.foundation.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS
 from fairsynth.foundation.samples import SAMPLES
 from fairsynth.foundation.schema import schema_comparison
 from fairsynth.ui.cache import bundled_pair
-from fairsynth.ui.roles_editor import role_editor
+from fairsynth.ui.roles_editor import role_changes, role_editor
 from fairsynth.ui.state import active_pair, pair_source, set_pair
-from fairsynth.ui.uploads import pair_from_uploads
+from fairsynth.ui.uploads import upload_section
 
 st.title("Data")
 st.caption("Load a real dataset and its synthetic counterpart, then confirm what each column means.")
@@ -33,25 +32,7 @@ with bundled:
             st.error(f"Could not load the sample: {exc}")
 
 with upload:
-    st.caption(f"{SUPPORTED_FORMATS}; up to {MAX_UPLOAD_MB} MB each. Files are only read, never run.")
-    left, right = st.columns(2)
-    real_file = left.file_uploader("Real data", type=["csv", "tsv", "txt", "gz", "parquet"], key="real")
-    synth_file = right.file_uploader("Synthetic data", type=["csv", "tsv", "txt", "gz", "parquet"],
-                                     key="synthetic")
-    if real_file is not None and synth_file is not None:
-        label = f"upload: {real_file.name} + {synth_file.name}"
-        if st.session_state.get("last_upload") != (real_file.file_id, synth_file.file_id):
-            pair, error = pair_from_uploads(real_file, synth_file)
-            st.session_state["last_upload"] = (real_file.file_id, synth_file.file_id)
-            st.session_state["upload_error"] = error
-            if pair is not None:
-                set_pair(pair, label)
-                st.rerun()
-        if error := st.session_state.get("upload_error"):
-            kept = f" The pair loaded before ({pair_source()}) is still active." if active_pair() else ""
-            st.error(f"{error}{kept}")
-        elif pair_source() == label:
-            st.success("Uploaded pair loaded. Check the guessed roles below.")
+    upload_section()
 
 pair = active_pair()
 if pair is None:
@@ -63,9 +44,10 @@ st.caption("Guessed from names and values: correct them and apply. Every page us
 new_roles = role_editor(pair)
 if new_roles is not None:
     try:
+        before = pair.roles
         pair = pair.with_roles(new_roles)
         set_pair(pair, pair_source())
-        st.session_state["data_flash"] = "Roles applied."
+        st.session_state["data_flash"] = f"Roles applied: {role_changes(before, pair.roles)}"
         st.rerun()
     except FairSynthError as exc:
         st.error(f"Roles not applied: {exc}")

@@ -19,6 +19,7 @@ from fairsynth.governance.charts.drift import dataset_drift_bars, drift_heatmap
 from fairsynth.governance.charts.over_time import window_impact_figure, window_share_figure
 from fairsynth.governance.findings_over_time import undefined_impact_sentence, what_changed
 from fairsynth.ui.cache import cached_call
+from fairsynth.ui.embed import fit_to_frame
 from fairsynth.ui.state import require_pair
 
 FREQ_NAMES = {name.capitalize(): code for code, name in FREQS.items()}
@@ -143,4 +144,4 @@ with st.expander("evidently's data drift report for one window"):
         except FairSynthError as exc:
             st.error(str(exc))
         else:
-            components.html(html, height=900, scrolling=True)
+            components.html(fit_to_frame(html), height=900, scrolling=True)

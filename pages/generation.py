@@ -4,7 +4,12 @@ import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.generation import GenerationSettings, fit_synthesizer
-from fairsynth.generation.compare import before_after, expected_effect, fidelity_before_after
+from fairsynth.generation.compare import (
+    before_after,
+    expected_effect,
+    fidelity_before_after,
+    focus_attribute,
+)
 from fairsynth.generation.library import list_approved, load_approved, save_approved, settings_dir
 from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
 from fairsynth.governance.charts.generation import (
@@ -14,7 +19,9 @@ from fairsynth.governance.charts.generation import (
     gap_change,
     impact_change,
 )
-from fairsynth.ui.state import require_pair, set_pair
+from fairsynth.ui.adoption import adopt_generated, show_adoption_flash
+from fairsynth.ui.focus import requested_focus
+from fairsynth.ui.state import require_pair
 
 AS_REAL = "(as in real data)"
 RESULT_KEY = "gen_result"
@@ -25,6 +32,10 @@ real = pair.real
 st.title("Generation")
 st.caption("Generate a new synthetic side with FairSynth's conditional synthesizer (a Gaussian "
            "copula per protected group), with the group shares and outcome rates you choose.")
+show_adoption_flash()
+if (focus := requested_focus()) is not None:
+    st.info(f"Opened from a finding about **{focus.replace(SEPARATOR, ' & ')}**: the comparison "
+            "after **Generate** opens on it. Set its target shares or rates below.")
 
 
 @st.cache_resource(show_spinner="Fitting the synthesizer…", max_entries=8)
@@ -148,6 +159,9 @@ except FairSynthError as exc:
 # ---------------------------------------------------------------- expected effect
 st.subheader("Expected effect (before generating)")
 attributes = list(dict.fromkeys(expected["attribute"]))
+if (focus := requested_focus()) in attributes and st.session_state.get("gen_focus_shown") != focus:
+    st.session_state["gen_expected_attribute"] = focus  # once per request; the user may move on
+    st.session_state["gen_focus_shown"] = focus
 shown = st.selectbox("Show groups of", attributes, key="gen_expected_attribute")
 st.dataframe(expected[expected["attribute"] == shown], hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
@@ -169,10 +183,14 @@ if st.button("Generate", type="primary", key="gen_generate"):
         frame = model.sample(settings, progress=lambda f: bar.progress(min(1.0, f), text="Generating…"))
         label = f"generated ({len(frame):,} rows, {settings.mode}, seed {settings.seed})"
         after = pair.with_synthetic(frame, name=label)
+        table = before_after(pair, after)
         st.session_state[RESULT_KEY] = {
             "pair_hash": pair.content_hash, "settings": settings, "after": after,
-            "table": before_after(pair, after), "fidelity": fidelity_before_after(pair, after),
+            "table": table, "fidelity": fidelity_before_after(pair, after),
         }
+        # Open the comparison on what these settings were meant to fix (set before it is drawn).
+        st.session_state["gen_compare_attribute"] = focus_attribute(table, settings,
+                                                                    preferred=requested_focus())
     except FairSynthError as exc:
         st.error(str(exc))
     bar.empty()
@@ -199,12 +217,8 @@ if result and result["pair_hash"] == pair.content_hash:
     st.caption("Per column, 1 minus the KS (numbers) or total variation (categories) distance to "
                "the real data, for the current and the generated synthetic side.")
     if st.button("Use the generated table as the synthetic side", key="gen_adopt"):
-        after = result["after"]
-        # The Notes page reads this to put the generator settings and seed into the lineage.
-        st.session_state.setdefault("generated_settings", {})[after.synthetic_sha256] = result["settings"]
-        set_pair(after, f"generated from {pair.real_name}: {after.synthetic_name}")
+        adopt_generated(pair, result["after"], result["settings"], result["table"])
         del st.session_state[RESULT_KEY]
-        st.success("The generated table is now the synthetic side of the active pair.")
         st.rerun()
 
 # ---------------------------------------------------------------- library

@@ -14,13 +14,18 @@ from fairsynth.governance.notes import (
     new_note,
     notes_from_json,
     notes_to_json,
+    resolved_notes,
 )
 from fairsynth.governance.policy import parse_policy
+from fairsynth.ui.adoption import SETTINGS_KEY as ADOPTED_SETTINGS_KEY
 from fairsynth.ui.cache import cached_call
+from fairsynth.ui.focus import fix_in_generation_button
 from fairsynth.ui.state import NOTES_ERROR_KEY, require_pair, session_notes, store_session_notes
 
 # The Generation page may record the settings that made a synthetic side, keyed by its sha256.
-SETTINGS_KEY = "generated_settings"
+SETTINGS_KEY = ADOPTED_SETTINGS_KEY
+# What each finding said when last seen, so a resolved one can still be named.
+SEEN_KEY = "finding_sentences"
 SEVERITY_ICONS = {"critical": ":red-badge[critical]", "high": ":red-badge[high]",
                   "medium": ":orange-badge[medium]", "low": ":gray-badge[low]"}
 
@@ -99,19 +104,25 @@ with tab_findings:
     for note in notes:
         if note.finding_code is not None:
             by_code.setdefault(note.finding_code, note)
-    for i, finding in enumerate(report.findings):
+    seen = st.session_state.setdefault(SEEN_KEY, {})
+    for finding in report.findings:
+        seen[finding.code] = finding.sentence
         note = by_code.get(finding.code)
         status = f" · note: **{note.status}**" if note else ""
         st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
                     help=f"Finding code: {finding.code}")
-        with st.expander("Mitigation note", expanded=False), st.form(f"note_form_{i}"):
-            action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{i}")
-            owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{i}")
+        fix_in_generation_button(finding.code)
+        # Keyed by the finding's code, not its position: when findings come and go (a new
+        # synthetic side), a form must not inherit another finding's half-typed note.
+        key = finding.code
+        with st.expander("Mitigation note", expanded=False), st.form(f"note_form_{key}"):
+            action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{key}")
+            owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{key}")
             status_value = st.selectbox("Status", STATUSES,
                                         index=STATUSES.index(note.status) if note else 0,
-                                        key=f"note_status_{i}")
+                                        key=f"note_status_{key}")
             rationale = st.text_area("Rationale", value=note.rationale if note else "",
-                                     key=f"note_rationale_{i}")
+                                     key=f"note_rationale_{key}")
             if st.form_submit_button("Save note"):
                 try:
                     if note is None:
@@ -125,6 +136,16 @@ with tab_findings:
                     st.rerun()
                 except FairSynthError as exc:
                     st.error(str(exc))
+    resolved = resolved_notes(notes, (f.code for f in report.findings))
+    if resolved:
+        st.subheader("Resolved findings")
+        st.caption("Findings a note was written for that this audit no longer raises (for example "
+                   "after adopting a regenerated synthetic side). The notes stay attached to the "
+                   "finding's code.")
+        for note in resolved:
+            said = seen.get(note.finding_code, f"finding `{note.finding_code}`")
+            st.markdown(f":green-badge[resolved] {said} · note: **{note.status}**: {note.action}",
+                        help=f"Finding code: {note.finding_code}")
 
 with tab_free:
     with st.form("free_note_form", clear_on_submit=True):

@@ -11,9 +11,9 @@ from fairsynth.privacy.measures import MEASURES, base_measure
 from fairsynth.privacy.report import DEFAULT_SAMPLE_SIZE, privacy_risk
 from fairsynth.privacy.view import closest_pairs_view
 from fairsynth.ui.cache import cached_call
-from fairsynth.ui.state import require_pair
+from fairsynth.ui.privacy_text import holdout_caveat, level_badge, measure_caption, zero_note
+from fairsynth.ui.state import pair_source, require_pair
 
-LEVEL_ICONS = {"low": "🟢 low", "medium": "🟠 medium", "high": "🔴 high", "unknown": "⚪ unknown"}
 SUMMARY = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median",
            "singling_out_risk", "linkability_risk", "inference_risk", "k_anonymity", "k_share_below")
 RESULT_KEY = "privacy_params"
@@ -60,12 +60,7 @@ except FairSynthError as exc:
     st.stop()
 
 st.info(f"**Holdout.** {report.holdout_note} "
-        + ("The bundled synthetic samples were fitted on *all* real rows, so the holdout was "
-           "also seen by the generator: the closer-to-training share then stays near 0.5 even "
-           "for a leaky generator. Exact copies, distances and the attacks still apply; for a "
-           "true holdout comparison, regenerate from the training split only or supply a holdout "
-           "via the library (`privacy_risk(pair, holdout=...)`)."
-           if report.settings["holdout_source"] == "split" else ""))
+        + holdout_caveat(report.settings["holdout_source"], pair_source()))
 st.caption(f"Distances on {report.settings['sampled_synthetic_rows']:,} synthetic rows against "
            f"{report.settings['sampled_train_rows']:,} training and "
            f"{report.settings['sampled_holdout_rows']:,} holdout rows (seed "
@@ -77,20 +72,23 @@ cols = st.columns(3)
 for i, measure in enumerate(m for m in SUMMARY if m in overall.index):
     row = overall.loc[measure]
     spec = MEASURES[base_measure(measure)]
-    interval = "" if math.isnan(row["ci_low"]) else f" (95%: {row['ci_low']:.3f}-{row['ci_high']:.3f})"
-    ref = "" if math.isnan(row["reference"]) else f"; reference {row['reference']:.3g}"
+    level, color = level_badge(row["risk_level"])
     with cols[i % 3]:
         st.metric(spec.label, "n/a" if math.isnan(row["value"]) else f"{row['value']:.3g}",
-                  LEVEL_ICONS[row["risk_level"]], delta_color="off", help=spec.explanation)
-        st.caption(f"{spec.explanation}{interval}{ref}.")
+                  level, delta_color=color, delta_arrow="off", help=spec.explanation)
+        st.caption(measure_caption(spec, measure, row))
 
 st.subheader("Risk per protected group")
 choices = [m for m in SUMMARY if m in set(report.by_group["measure"])]
 measure = st.selectbox("Measure", choices, format_func=lambda m: MEASURES[m].label)
-st.plotly_chart(group_risk_figure(report.by_group, measure, title=MEASURES[measure].label),
-                width="stretch")
-st.caption(f"Each bar is {MEASURES[measure].label.lower()} for one protected group, coloured by risk "
-           "level, with its 95% interval; diamonds mark the same figure for real holdout rows.")
+if note := zero_note(report.by_group, measure, MEASURES[measure].label):
+    # Zero-length bars look like a chart that failed to draw: say what they would show.
+    st.success(note)
+else:
+    st.plotly_chart(group_risk_figure(report.by_group, measure, title=MEASURES[measure].label),
+                    width="stretch")
+    st.caption(f"Each bar is {MEASURES[measure].label.lower()} for one protected group, coloured by "
+               "risk level, with its 95% interval; diamonds mark the same figure for real holdout rows.")
 
 st.subheader("How close are synthetic rows to real ones?")
 st.plotly_chart(distance_figure(report.distances), width="stretch")

@@ -63,7 +63,8 @@ MEASURES: dict[str, MeasureSpec] = {
         "from the synthetic data; the worst secret is shown.", 0.05, 0.15),
     "k_anonymity": MeasureSpec(
         "k-anonymity", "Smallest number of synthetic rows sharing one combination of the "
-        "quasi-identifiers (1 means some combination is unique).", 5, 2, "down"),
+        "quasi-identifiers (1 means some combination is unique); its risk level is that of the "
+        "share of rows in classes smaller than k, the row below.", 5, 2, "down"),
     "k_share_below": MeasureSpec(
         "Rows in small quasi-identifier classes", "Share of synthetic rows whose quasi-identifier "
         "combination is shared by fewer than k synthetic rows.", 0.01, 0.05),

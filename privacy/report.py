@@ -219,13 +219,17 @@ def _kanon_rows(sizes: np.ndarray, k: int) -> pd.DataFrame:
     n = len(sizes)
     below = int((sizes < k).sum())
     k_min = float(sizes.min()) if n else math.nan
+    share = below / n if n else math.nan
+    # One k-anonymity level for the page, the findings and the exports: how many rows sit in
+    # classes under k. The smallest class alone (k = 1 as soon as one row is unique) would call
+    # almost every real table "high" while the finding, which reads the share, said "low".
+    level = risk_level("k_share_below", share)
     return pd.DataFrame([
         {"measure": "k_anonymity", "value": k_min, "ci_low": math.nan, "ci_high": math.nan,
-         "reference": float(k), "risk_level": risk_level("k_anonymity", k_min), "n": n},
-        {"measure": "k_share_below", "value": below / n if n else math.nan,
+         "reference": float(k), "risk_level": level, "n": n},
+        {"measure": "k_share_below", "value": share,
          **dict(zip(("ci_low", "ci_high"), wilson_interval(below, n), strict=True)),
-         "reference": float(k), "risk_level": risk_level("k_share_below", below / n if n else math.nan),
-         "n": n},
+         "reference": float(k), "risk_level": level, "n": n},
     ], columns=MEASURE_COLUMNS)
 
 

@@ -80,3 +80,49 @@ def test_roles_can_be_corrected(app):
     next(b for b in app.button if b.label == "Apply roles").click().run()
     assert not app.exception
     assert app.session_state["pair"].roles.protected == ("sex",)
+
+
+# Issue 18, point 8: feedback on every file, good, bad or waiting for its partner.
+def test_one_file_alone_is_read_and_acknowledged(app):
+    good = (DATA / "good" / "utf8_bom.csv").read_bytes()
+    _uploader(app, "real").upload("mine.csv", good, "text/csv")
+    app.run()
+    assert not app.exception and not app.error
+    info = " ".join(i.value for i in app.info)
+    assert "Real data: **mine.csv** read" in info and "Add the synthetic file" in info
+    assert app.session_state["pair_source"].startswith("sample:")
+
+
+def test_one_bad_file_alone_is_refused_at_once(app):
+    _uploader(app, "synthetic").upload("empty.csv", (DATA / "bad" / "empty.csv").read_bytes(), "text/csv")
+    app.run()
+    assert len(app.error) == 1 and "Synthetic data: empty.csv" in app.error[0].value
+
+
+def test_two_bad_files_are_both_reported(app):
+    _uploader(app, "real").upload("ragged_rows.csv", (DATA / "bad" / "ragged_rows.csv").read_bytes(),
+                                  "text/csv")
+    _uploader(app, "synthetic").upload("empty.csv", (DATA / "bad" / "empty.csv").read_bytes(), "text/csv")
+    app.run()
+    assert not app.exception
+    assert len(app.error) == 1
+    message = app.error[0].value
+    assert "Both files were refused" in message
+    assert "Real data: ragged_rows.csv" in message and "Synthetic data: empty.csv" in message
+
+
+def test_the_active_uploaded_files_are_named_when_the_uploaders_are_empty(app):
+    real = (DATA / "good" / "latin1_semicolon.csv").read_bytes()
+    synth = (DATA / "good" / "utf8_bom.csv").read_bytes()
+    _uploader(app, "real").upload("real.csv", real, "text/csv")
+    _uploader(app, "synthetic").upload("synth.csv", synth, "text/csv")
+    app.run()
+    # Leaving the page empties Streamlit's uploaders; a fresh script run with the same session
+    # state but no files is what the user sees on coming back.
+    back = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key in ("pair", "pair_source", "session_token"):
+        back.session_state[key] = app.session_state[key]
+    back.run()
+    assert not back.exception
+    info = " ".join(i.value for i in back.info)
+    assert "Active uploaded pair: real **real.csv**" in info and "synthetic **synth.csv**" in info

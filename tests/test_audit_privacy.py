@@ -264,3 +264,16 @@ def test_a_pair_too_small_for_a_holdout_skips_privacy(adult_real):
     assert report.status("privacy").status == "skipped"
     assert "at least 40" in report.status("privacy").message
     assert report_to_dict(report)["privacy"] == []
+
+
+def test_k_anonymity_has_one_level_on_the_page_and_in_the_finding(compas_real):
+    # Issue 18, point 5: the page said "high" (k = 1) while the finding said "low".
+    synthetic = pd.read_parquet(SAMPLE_DIR / "compas_synthetic.parquet")
+    report = run_audit(make_pair(compas_real, synthetic, COMPAS_ROLES), options=FAST)
+    table = pd.DataFrame(report_to_dict(report)["privacy"])
+    overall = table[table["attribute"].isna()].set_index("measure")
+    assert overall.loc["k_anonymity", "value"] == 1  # some combination is unique...
+    level = overall.loc["k_anonymity", "risk_level"]
+    assert level == overall.loc["k_share_below", "risk_level"]  # ...but the level reads the share
+    finding = next(f for f in report.findings if f.code == "privacy:k_share_below")
+    assert finding.severity == level

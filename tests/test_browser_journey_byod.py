@@ -40,7 +40,7 @@ def test_uploaded_pair_with_corrected_roles_works_on_every_page(page: Page, app_
     roles = page.get_by_test_id("stForm")
     roles.get_by_role("button", name="Remove race").first.click()
     roles.get_by_role("button", name="Apply roles").click()
-    expect(page.get_by_text("Roles applied.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Roles applied:")).to_be_visible(timeout=30_000)
     expect(sidebar).to_contain_text("Protected: sex")
     shot("journey5_data")
 

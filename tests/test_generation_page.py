@@ -124,3 +124,33 @@ def test_saved_settings_hold_the_shares_and_rates_used_and_the_data_hash(app, tm
     assert set(data["shares"]) == set(groups) == set(data["outcome_rates"])
     assert sum(data["shares"].values()) == pytest.approx(1.0, abs=1e-9)
     assert data["approval"]["dataset_sha256"] == pair.real_sha256
+
+
+# Issue 18, point 9: the comparison opens on what was tuned, and adoption is confirmed.
+def test_before_after_opens_on_the_tuned_intersection_and_adoption_is_confirmed(app, compas_real, tmp_path):
+    # Setup: approved settings that move 5 points of share between two race & sex groups.
+    pair = app.session_state["pair"]
+    shares = (pair.real.groupby(["race", "sex"], observed=True).size() / len(pair.real)).to_dict()
+    shares = {f"{r}&{s}": float(v) for (r, s), v in shares.items()}
+    shares["African-American&Male"] -= 0.05
+    shares["Caucasian&Female"] += 0.05
+    save_approved(GenerationSettings(rows=3000, conditioning=("race", "sex"), shares=shares,
+                                     shares_by=("race", "sex")),
+                  name="more women", approved_by="Tester", reason="gap in race & sex",
+                  directory=tmp_path / "approved")
+    app.run()
+    _button(app, "gen_load").click().run()
+    # Run
+    _button(app, "gen_generate").click().run()
+    assert not app.exception and not app.error
+    # Assert: the view opens on race&sex, not on the first attribute (race).
+    assert app.selectbox(key="gen_compare_attribute").value == "race&sex"
+    shown = next(d.value for d in app.dataframe if "after_gap" in d.value.columns)
+    assert set(shown["attribute"]) == {"race&sex"}
+    _button(app, "gen_adopt").click().run()
+    assert not app.exception
+    confirmation = [s.value for s in app.success]
+    assert len(confirmation) == 1 and confirmation[0].startswith("Adopted: **generated (3,000 rows")
+    assert "largest subgroup share gap went from" in confirmation[0]
+    app.run()  # shown once, not on every later run
+    assert not [s.value for s in app.success if s.value.startswith("Adopted")]

@@ -52,9 +52,10 @@ def distance_figure(distances: pd.DataFrame, *, title: str | None = None) -> go.
     fig = go.Figure()
     for col, name, color in (("dcr_train", "to closest training row", SYNTHETIC_COLOR),
                              ("dcr_holdout", "to closest holdout row", REAL_COLOR)):
-        fig.add_trace(go.Histogram(x=distances[col], name=name, marker_color=color, opacity=0.6,
-                                   nbinsx=50))
-    fig.update_layout(barmode="overlay")
+        fig.add_trace(go.Histogram(x=distances[col], name=name, marker_color=color, nbinsx=50))
+    # Side by side on shared bins: overlaid at 0.6 opacity the two colours blended into a grey
+    # that matched neither legend entry.
+    fig.update_layout(barmode="group", bargap=0.1)
     fig.update_xaxes(title="distance (0 = identical row, 1 = nothing in common)")
     fig.update_yaxes(title="synthetic rows")
     return apply_style(fig, title=title)
