@@ -120,8 +120,9 @@ def ledger_sentence(ledger: dict | None) -> str:
     if not ledger:
         return "No formal privacy guarantee: the synthetic data carries no differential-privacy ledger."
     public = ledger.get("public") or {}
-    said = f"; declared public: {', '.join(f'{k} ({v})' for k, v in public.items())}" if public else \
-        "; nothing declared public"
+    parts = [f"the {what}s of {', '.join(k for k, v in public.items() if v == what)}"
+             for what in ("category domain", "value range") if what in public.values()]
+    said = f"; declared public: {' and '.join(parts)}" if parts else "; nothing declared public"
     return (f"Generated with (epsilon={ledger['epsilon']:g}, delta={ledger['delta']:g})-differential "
             f"privacy by the {ledger.get('synthesizer', 'synthesizer')} on {ledger.get('library', 'OpenDP')} "
             f"{ledger.get('library_version', '')}, per {ledger.get('privacy_unit', PRIVACY_UNIT)}, "

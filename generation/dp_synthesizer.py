@@ -101,7 +101,7 @@ class DPSynthesizer:
                 self.ranges_[col] = (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
             else:
                 self.domains_[col] = sorted({clean(value_text(v)) for v in real[col].unique()})
-        for col in public:
+        for col in (c for c in self.columns_ if c in public):
             self.ledger_.public[col] = "value range" if col in self.numeric_ else "category domain"
         if not private:
             return

@@ -24,11 +24,11 @@ from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
 from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
-from fairsynth.generation.settings import GenerationSettings
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
 from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
 from fairsynth.governance.policy import load_policy
+from fairsynth.governance.provenance import load_settings_file, read_record
 from fairsynth.governance.registry.audit_link import charter_policy, register_audit_run
 from fairsynth.governance.registry.errors import RefusedError
 
@@ -110,12 +110,11 @@ def _check_outputs(outs: list[str]) -> None:
             raise InvalidInputError(f"Cannot write '{out}': the folder {Path(out).parent} does not exist.")
 
 
-def _settings(path: Path | None):
+def _settings(path: Path | None, synthetic: Path):
+    """--generator-settings when given, else the record `generate` stored with the synthetic file."""
     if path is None:
-        return None
-    if not path.is_file():
-        raise InvalidInputError(f"{path}: no such generation settings file.")
-    return GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
+        return read_record(synthetic)
+    return load_settings_file(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
                            drift_reference_window=args.drift_reference_window, include_tstr=args.tstr,
                            include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
                            privacy_quasi_identifiers=args.quasi_identifiers)
-    settings = _settings(args.generator_settings)
+    settings = _settings(args.generator_settings, Path(args.synthetic))
     engine = args.engine_used = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
     if engine != "pandas":
         # The files stay in DuckDB/Spark; only grouped counts come back (engines/sql.py).

@@ -9,8 +9,10 @@ from pathlib import Path
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.generation import GenerationSettings, generate
+from fairsynth.generation import GenerationSettings, fit_dp_synthesizer, generate
+from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.generation.settings import MODES, SEPARATOR
+from fairsynth.governance.provenance import generation_record, write_output
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 GROUPS_HELP = (
@@ -39,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settings", help="Settings TOML (as written by the app or "
                         "scripts/build_synthetic.py); flags override it.")
     parser.add_argument("--seed", type=int, help="Random seed (default 0): same seed, same output.")
+    parser.add_argument("--epsilon", type=float, help="Differential privacy budget: every statistic the "
+                        "synthesizer reads is released through OpenDP under (epsilon, delta)-DP "
+                        "(needs the `dp` extra).")
+    parser.add_argument("--delta", type=float, help="DP delta (default 0); needed to discover category "
+                        "domains not declared public.")
+    parser.add_argument("--public", help="With --epsilon: columns whose category domain or value range "
+                        "is public knowledge, comma separated, or '*' for all (the ledger says so).")
     parser.add_argument("--out", required=True, help="Output file, .csv or .parquet.")
 
 
@@ -55,14 +64,15 @@ def run(args: argparse.Namespace) -> int:
     roles = Roles(protected=protected, target=args.target, favorable=favorable)
     settings = _settings(args, protected)
     settings.validate_against(real, roles)
-    frame = generate(real, roles, settings)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False)
+    ledger = None
+    if settings.epsilon is not None:
+        synthesizer = fit_dp_synthesizer(real, roles, settings)
+        frame, ledger = synthesizer.sample(settings), synthesizer.ledger_.to_dict()
     else:
-        frame.to_parquet(out, index=False)
+        frame = generate(real, roles, settings)
+    write_output(frame, out, generation_record(settings, ledger))
     print(f"wrote {len(frame):,} rows x {frame.shape[1]} columns to {out} "
-          f"({settings.mode}, seed {settings.seed})")
+          f"({settings.mode}, seed {settings.seed}); {ledger_sentence(ledger)}")
     return 0
 
 
@@ -89,7 +99,8 @@ def _settings(args: argparse.Namespace, protected: tuple[str, ...]) -> Generatio
         base["rates_by"], base["outcome_rates"] = parse_groups(args.outcome_rates, conditioning,
                                                                 flag="--outcome-rates")
     settings = GenerationSettings.from_dict(base)
-    changes = {k: v for k, v in (("mode", args.mode), ("seed", args.seed)) if v is not None}
+    changes = {k: v for k, v in (("mode", args.mode), ("seed", args.seed), ("epsilon", args.epsilon),
+                                 ("delta", args.delta), ("public", args.public)) if v is not None}
     return replace(settings, **changes) if changes else settings
 
 
