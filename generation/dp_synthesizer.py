@@ -171,16 +171,25 @@ class DPSynthesizer:
 
     # --------------------------------------------------------------- sample
     def plan(self, settings: GenerationSettings) -> pd.DataFrame:
-        """Per stratum: key labels, released count `n`, and the `synthetic` rows the settings give it."""
+        """Per stratum: key labels, released count `n`, and the `synthetic` rows the settings give it.
+
+        Conditioning cells whose released count is 0 are left out (they get no rows): their
+        outcome rate is undefined.
+        """
         strata = pd.DataFrame(self.strata_, columns=self.keys_)
-        frame = strata[list(self.conditioning)].copy()
-        strata = strata[list(self.conditioning)].copy()
         strata["n"] = self.strata_counts_.astype(np.int64)
-        if self.target:
-            strata["fav"] = [s[-1] == clean(value_text(self.favorable)) for s in self.strata_]
         if strata["n"].sum() == 0:
             strata["n"] = 1  # nothing survived the noise: every stratum equally likely
-        return plan_counts(strata, settings, real_for_groups=frame)
+        cond = list(self.conditioning)
+        if cond:
+            cell_total = strata.groupby(cond, sort=False)["n"].transform("sum")
+            strata = strata[cell_total > 0]
+        self.planned_strata_ = strata.index.to_numpy()
+        out = strata[cond + ["n"]].reset_index(drop=True)
+        if self.target:
+            out["fav"] = (strata[self.target] == clean(value_text(self.favorable))).to_numpy()
+        frame = strata[cond].reset_index(drop=True)
+        return plan_counts(out, settings, real_for_groups=frame)
 
     def sample(self, settings: GenerationSettings) -> pd.DataFrame:
         """Rows drawn from the released numbers only (post-processing), deterministic per seed for one fit."""
@@ -191,7 +200,7 @@ class DPSynthesizer:
         counts = self.plan(settings)["synthetic"].to_numpy()
         rng = np.random.default_rng([settings.seed, 3])
         total = int(counts.sum())
-        stratum = np.repeat(np.arange(len(counts)), counts)
+        stratum = np.repeat(self.planned_strata_, counts)
         out = {}
         for i, k in enumerate(self.keys_):
             labels = np.array([s[i] for s in self.strata_], dtype=object)
