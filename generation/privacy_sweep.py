@@ -164,7 +164,7 @@ def _smallest_epsilon(table: pd.DataFrame, limits: dict[str, float]) -> float | 
 
 def _paying(table: pd.DataFrame) -> list[dict]:
     """Groups whose within-group fidelity falls most from the largest to the smallest epsilon."""
-    fid = table[(table["metric"] == "within_fidelity") & table["epsilon"].notna()]
+    fid = table[(table["metric"] == "within_fidelity") & table["epsilon"].notna() & table["judged"]]
     eps = sorted(fid["epsilon"].unique())
     if len(eps) < 2:
         return []
