@@ -38,6 +38,7 @@ def opendp():
         raise InvalidInputError(f"Differentially private generation needs OpenDP: {ENABLE_HINT}.") from exc
     mod.enable_features("contrib")
     return SimpleNamespace(t=t, m=m, c=c, binary_search_param=mod.binary_search_param,
+                           OpenDPException=mod.OpenDPException,
                            approximate=measures.approximate, max_divergence=measures.max_divergence)
 
 
@@ -159,7 +160,12 @@ class Releaser:
         pure = str(measurement.output_measure).startswith("MaxDivergence")
         query = self.dp.c.make_approximate(measurement) if pure else measurement
         eps, dlt = (float(x) for x in query.map(1))
-        result = self._queries(query)  # the compositor refuses a query over its share
+        try:
+            result = self._queries(query)  # the compositor refuses a query over its share
+        except self.dp.OpenDPException as exc:
+            raise InvalidInputError(
+                f"Refused by OpenDP's accounting: releasing the {entry.statistic} would spend "
+                f"(epsilon={eps:g}, delta={dlt:g}), more than its share of the budget ({exc.message}).") from exc
         self.ledger.entries.append(LedgerEntry(**{**entry.__dict__, "epsilon": eps, "delta": dlt}))
         return result
 
