@@ -1,10 +1,13 @@
 """Generation page: tune the conditional synthesizer, see the expected effect, generate, compare."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
-from fairsynth.generation import GenerationSettings, fit_synthesizer
+from fairsynth.generation import GenerationSettings, fit_dp_synthesizer, fit_synthesizer
 from fairsynth.generation.compare import before_after, expected_effect, fidelity_before_after
+from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.generation.library import list_approved, load_approved, save_approved, settings_dir
 from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
 from fairsynth.governance.charts.generation import (
@@ -14,6 +17,8 @@ from fairsynth.governance.charts.generation import (
     gap_change,
     impact_change,
 )
+from fairsynth.governance.provenance import generation_record
+from fairsynth.ui.dp_panel import dp_budget_widgets, sweep_panel
 from fairsynth.ui.state import require_pair, set_pair
 
 AS_REAL = "(as in real data)"
@@ -163,14 +168,23 @@ if roles.target and roles.favorable is not None:
                         "the real data and as these settings will generate it; dashed: 0.8.")
 
 # ---------------------------------------------------------------- generate
+privacy = dp_budget_widgets()
 if st.button("Generate", type="primary", key="gen_generate"):
     bar = st.progress(0.0, text="Generating…")
     try:
-        frame = model.sample(settings, progress=lambda f: bar.progress(min(1.0, f), text="Generating…"))
+        record = generation_record(settings)
+        if privacy:
+            dp_settings = replace(settings, **privacy)
+            fitted = fit_dp_synthesizer(real, roles, dp_settings)
+            frame = fitted.sample(dp_settings)
+            record = generation_record(dp_settings, fitted.ledger_.to_dict())
+            st.info(ledger_sentence(record["privacy_ledger"]))
+        else:
+            frame = model.sample(settings, progress=lambda f: bar.progress(min(1.0, f), text="Generating…"))
         label = f"generated ({len(frame):,} rows, {settings.mode}, seed {settings.seed})"
         after = pair.with_synthetic(frame, name=label)
         st.session_state[RESULT_KEY] = {
-            "pair_hash": pair.content_hash, "settings": settings, "after": after,
+            "pair_hash": pair.content_hash, "settings": record, "after": after,
             "table": before_after(pair, after), "fidelity": fidelity_before_after(pair, after),
         }
     except FairSynthError as exc:
@@ -206,6 +220,8 @@ if result and result["pair_hash"] == pair.content_hash:
         del st.session_state[RESULT_KEY]
         st.success("The generated table is now the synthetic side of the active pair.")
         st.rerun()
+
+sweep_panel(pair)
 
 # ---------------------------------------------------------------- library
 st.subheader("Approved settings")

@@ -108,3 +108,16 @@ def test_page_keeps_the_attribute_when_two_attributes_share_labels(compas_real, 
     at.selectbox(key="gen_expected_attribute").select("disabled").run()
     expected = next(d.value for d in at.dataframe if "expected_share" in d.value.columns)
     assert expected.set_index("group")["expected_count"].to_dict() == {"1": 400, "2": 1600}
+
+
+def test_dp_generation_on_the_page_states_its_guarantee(app):
+    pytest.importorskip("opendp")
+    app.toggle(key="gen_dp_on").set_value(True).run()
+    app.number_input(key="gen_dp_epsilon").set_value(2.0).run()
+    _button(app, "gen_generate").click().run()
+    assert not app.exception and not app.error
+    assert any("Generated with (epsilon=2, delta=0)-differential privacy" in i.value for i in app.info)
+    assert any("Before and after" in h.value for h in app.subheader)
+    _button(app, "gen_adopt").click().run()
+    record = next(iter(app.session_state["generated_settings"].values()))
+    assert record["privacy_ledger"]["epsilon_spent"] == pytest.approx(2.0, abs=1e-9)
