@@ -14,7 +14,7 @@ $(PY):
 ANONYMETER := anonymeter==1.1.0
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[privacy]'
+	$(PY) -m pip install -q -e '.[privacy,dp]'
 	# anonymeter's declared pins would downgrade numpy; see pyproject.toml.
 	$(PY) -m pip install -q --no-deps $(ANONYMETER)
 	touch $@

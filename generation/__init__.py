@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.roles import Roles
+from fairsynth.generation.dp_synthesizer import DPSynthesizer
 from fairsynth.generation.settings import GenerationSettings
 from fairsynth.generation.synthesizer import DEFAULT_SHRINKAGE, ConditionalSynthesizer, Progress
 
-__all__ = ["ConditionalSynthesizer", "GenerationSettings", "fit_synthesizer", "generate"]
+__all__ = ["ConditionalSynthesizer", "DPSynthesizer", "GenerationSettings", "fit_dp_synthesizer",
+           "fit_synthesizer", "generate"]
 
 
 def fit_synthesizer(real: pd.DataFrame, roles: Roles, settings: GenerationSettings, *,
@@ -22,7 +25,25 @@ def fit_synthesizer(real: pd.DataFrame, roles: Roles, settings: GenerationSettin
     ).fit(real[columns])
 
 
+def fit_dp_synthesizer(real: pd.DataFrame, roles: Roles, settings: GenerationSettings) -> DPSynthesizer:
+    """The DP synthesizer fitted under the settings' (epsilon, delta); its `ledger_` says how it was spent."""
+    if settings.epsilon is None:
+        raise InvalidInputError("Differentially private generation needs an epsilon.")
+    settings.validate_against(real, roles)
+    columns = [c for c in real.columns if c not in set(roles.ignored)]
+    return DPSynthesizer(
+        conditioning=settings.conditioning, target=roles.target, favorable=roles.favorable,
+        epsilon=settings.epsilon, delta=settings.delta, public=settings.public,
+        random_state=settings.seed,
+    ).fit(real[columns])
+
+
 def generate(real: pd.DataFrame, roles: Roles, settings: GenerationSettings, *,
              progress: Progress | None = None) -> pd.DataFrame:
-    """Fit on `real` and sample what `settings` ask for (ignored columns are not generated)."""
+    """Fit on `real` and sample what `settings` ask for (ignored columns are not generated).
+
+    With an epsilon in the settings the DP synthesizer runs; its ledger is on `fit_dp_synthesizer`'s result.
+    """
+    if settings.epsilon is not None:
+        return fit_dp_synthesizer(real, roles, settings).sample(settings)
     return fit_synthesizer(real, roles, settings).sample(settings, progress=progress)

@@ -13,13 +13,15 @@ import tomli_w
 from fairsynth.foundation.codes import value_text
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.roles import Roles
+from fairsynth.generation.dp_budget import check_budget
 
 MODES = ("replace", "augment")
 SEPARATOR = "&"
 MAX_CONDITIONING_GROUPS = 100
 SHARE_TOLERANCE = 1e-6
 # A saved file may carry the approval record of the settings library; it is not a setting.
-EXTRA_TABLES = ("approval",)
+# A generated file's record also carries its privacy ledger (the release, not a setting).
+EXTRA_TABLES = ("approval", "privacy_ledger")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class GenerationSettings:
     rates_by: tuple[str, ...] = ()
     mode: Literal["replace", "augment"] = "replace"
     seed: int = 0
+    # Differential privacy (generation/dp_synthesizer.py): a budget turns the DP synthesizer on;
+    # `public` names columns whose category domain or value range is declared public ("*": all).
+    epsilon: float | None = None
+    delta: float = 0.0
+    public: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conditioning", tuple(str(c) for c in self.conditioning))
@@ -62,6 +69,23 @@ class GenerationSettings:
         object.__setattr__(self, "seed", int(self.seed))
         self._check_numbers()
         self._check_by()
+        self._check_privacy()
+
+    def _check_privacy(self) -> None:
+        public = self.public
+        if isinstance(public, str):
+            public = [p for p in public.split(",") if p.strip()]
+        object.__setattr__(self, "public", tuple(str(p).strip() for p in public))
+        if self.epsilon is None:
+            if self.delta or self.public:
+                raise InvalidInputError("delta and public columns mean something only with an epsilon.")
+            return
+        eps, delta = check_budget(self.epsilon, self.delta)
+        object.__setattr__(self, "epsilon", eps)
+        object.__setattr__(self, "delta", delta)
+        if self.mode == "augment":
+            raise InvalidInputError("Augment mode keeps the real rows, so it cannot be differentially private; "
+                                    "use replace mode with an epsilon.")
 
     def _check_numbers(self) -> None:
         for name, values in (("share", self.shares), ("outcome rate", self.outcome_rates)):
@@ -97,6 +121,8 @@ class GenerationSettings:
         for name in ("shares_by", "rates_by"):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
+        if self.epsilon is not None:
+            out.update(epsilon=self.epsilon, delta=self.delta, public=list(self.public))
         out["shares"] = dict(self.shares)
         out["outcome_rates"] = dict(self.outcome_rates)
         return out

@@ -27,6 +27,7 @@ from fairsynth.governance.registry.store import Registry
 from fairsynth.governance.settings_file import SETTINGS_KEY, SIDE_CAR_SUFFIX, recorded_settings_text
 
 APPROVAL_TABLE = "approval"
+LEDGER_TABLE = "privacy_ledger"
 APPROVAL_KEYS = ("name", "approved_by", "approved_at", "reason", "dataset_sha256",
                  "settings_sha256", "registry_approval_id")
 
@@ -82,9 +83,7 @@ def read_generator_settings(path: Path) -> GenerationSettings | dict:
     """
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such generation settings file.")
-    settings = GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
-    approval = read_approval(path)
-    return settings if approval is None else {**settings.to_dict(), APPROVAL_TABLE: approval}
+    return _with_tables(path.read_text(encoding="utf-8"))
 
 
 def recorded_generator_settings(path: Path) -> GenerationSettings | dict | None:
@@ -98,13 +97,22 @@ def recorded_generator_settings(path: Path) -> GenerationSettings | dict | None:
     if not text:
         return None
     try:
-        settings = GenerationSettings.from_toml(text)
+        return _with_tables(text)
     except InvalidInputError:
         return None
-    approval = tomllib.loads(text).get(APPROVAL_TABLE)
-    if not isinstance(approval, dict):
-        return settings
-    return {**settings.to_dict(), APPROVAL_TABLE: {k: approval.get(k) for k in APPROVAL_KEYS}}
+
+
+def _with_tables(text: str) -> GenerationSettings | dict:
+    # The settings, plus their [approval] and [privacy_ledger] tables when present (plain form).
+    settings = GenerationSettings.from_toml(text)
+    data = tomllib.loads(text)
+    approval, ledger = data.get(APPROVAL_TABLE), data.get(LEDGER_TABLE)
+    extra = {}
+    if isinstance(approval, dict):
+        extra[APPROVAL_TABLE] = {k: approval.get(k) for k in APPROVAL_KEYS}
+    if isinstance(ledger, dict):
+        extra[LEDGER_TABLE] = ledger
+    return {**settings.to_dict(), **extra} if extra else settings
 
 
 def read_approval(path: Path) -> dict | None:
@@ -114,11 +122,13 @@ def read_approval(path: Path) -> dict | None:
 
 
 def settings_record_text(settings: GenerationSettings, plan: pd.DataFrame,
-                         approval: dict | None = None) -> str:
-    """What `generate` records with its output: the settings as used, and the approval they carry."""
+                         approval: dict | None = None, *, ledger: dict | None = None) -> str:
+    """What `generate` records with its output: the settings as used, the approval they carry and,
+    for differentially private output, the privacy ledger (generation.dp_budget)."""
     used = settings_as_used(settings, plan) if settings.conditioning else settings
     text = settings_text(used)
-    return text if not approval else text + "\n" + tomli_w.dumps({APPROVAL_TABLE: approval})
+    extra = {k: v for k, v in ((APPROVAL_TABLE, approval), (LEDGER_TABLE, ledger)) if v}
+    return text if not extra else text + "\n" + tomli_w.dumps(extra)
 
 
 def write_with_settings(frame: pd.DataFrame, out: Path, record: str) -> None:

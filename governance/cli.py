@@ -1,4 +1,4 @@
-"""The `fairsynth` command: audit, generate, registry, app. Exit 0 ok, 1 policy failed, 2 bad input."""
+"""The `fairsynth` command: audit, generate, registry, privacy-sweep, app. Exit 0 ok, 1 policy failed, 2 bad input."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ SUBCOMMANDS = {
     "audit": ("fairsynth.governance.cli_audit", "Audit a real/synthetic pair and export a fairness summary."),
     "generate": ("fairsynth.governance.cli_generate", "Generate a synthetic table with the conditional synthesizer."),
     "registry": ("fairsynth.governance.cli_registry", "The governance registry: charters, versions, decisions, trail."),
+    "privacy-sweep": ("fairsynth.governance.cli_privacy_sweep",
+                      "What differential privacy costs each protected group, over several epsilons."),
 }
 # Where a subcommand's add_arguments lives when apart from its run: `audit --help` and a usage
 # error then import argparse and constants only, not the audit stack (seconds).

@@ -80,7 +80,7 @@ def _audit(args: argparse.Namespace) -> int:
                            drift_reference_window=args.drift_reference_window, include_tstr=args.tstr,
                            include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
                            privacy_quasi_identifiers=args.quasi_identifiers)
-    settings = _settings(args.generator_settings, args.synthetic)
+    settings = _settings(args.generator_settings, Path(args.synthetic))
     engine = args.engine_used = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
     if engine != "pandas":
         # The files stay in DuckDB/Spark; only grouped counts come back (engines/sql.py).

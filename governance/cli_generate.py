@@ -10,7 +10,8 @@ from pathlib import Path
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.generation import GenerationSettings, fit_synthesizer
+from fairsynth.generation import GenerationSettings, fit_dp_synthesizer, fit_synthesizer
+from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.generation.settings import MODES, SEPARATOR
 from fairsynth.governance.approvals import (
     read_approval,
@@ -46,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settings", help="Settings TOML (as written by the app or "
                         "scripts/build_synthetic.py); flags override it.")
     parser.add_argument("--seed", type=int, help="Random seed (default 0): same seed, same output.")
+    parser.add_argument("--epsilon", type=float, help="Differential privacy budget: every statistic the "
+                        "synthesizer reads is released through OpenDP under (epsilon, delta)-DP "
+                        "(needs the `dp` extra).")
+    parser.add_argument("--delta", type=float, help="DP delta (default 0); needed to discover category "
+                        "domains not declared public.")
+    parser.add_argument("--public", help="With --epsilon: columns whose category domain or value range "
+                        "is public knowledge, comma separated, or '*' for all (the ledger says so).")
     parser.add_argument("--out", required=True, help="Output file, .csv or .parquet.")
 
 
@@ -72,20 +80,28 @@ def _generate(args: argparse.Namespace, lineage) -> int:
     roles = Roles(protected=protected, target=args.target, favorable=favorable)
     settings = _settings(args, protected)
     settings.validate_against(real, roles)
-    model = fit_synthesizer(real, roles, settings)
+    ledger = None
+    if settings.epsilon is not None:
+        # Every statistic the DP synthesizer reads was released through OpenDP; its ledger says how.
+        model = fit_dp_synthesizer(real, roles, settings)
+        ledger = model.ledger_.to_dict()
+    else:
+        model = fit_synthesizer(real, roles, settings)
     frame = model.sample(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    record = settings_record_text(settings, model.plan(settings), _approval(args))
+    record = settings_record_text(settings, model.plan(settings), _approval(args), ledger=ledger)
     write_with_settings(frame, out, record)
     # The run's parameters are the settings as recorded: shares and rates as used.
-    lineage.parameters = {k: v for k, v in tomllib.loads(record).items() if k != "approval"}
+    lineage.parameters = {k: v for k, v in tomllib.loads(record).items()
+                          if k not in ("approval", "privacy_ledger")}
     lineage.parameters["approved_configuration"] = (_approval(args) or {}).get("name") or "none"
+    lineage.parameters["privacy_guarantee"] = ledger_sentence(ledger)
     lineage.complete(lambda: (
         [input_dataset(Path(args.real), sha256=loaded.sha256)],
         [output_dataset(out, rows=len(frame),
                         columns=[(str(c), str(t)) for c, t in frame.dtypes.items()])]))
     print(f"wrote {len(frame):,} rows x {frame.shape[1]} columns to {out} "
-          f"({settings.mode}, seed {settings.seed})")
+          f"({settings.mode}, seed {settings.seed}); {ledger_sentence(ledger)}")
     return 0
 
 
@@ -116,7 +132,8 @@ def _settings(args: argparse.Namespace, protected: tuple[str, ...]) -> Generatio
         base["rates_by"], base["outcome_rates"] = parse_groups(args.outcome_rates, conditioning,
                                                                 flag="--outcome-rates")
     settings = GenerationSettings.from_dict(base)
-    changes = {k: v for k, v in (("mode", args.mode), ("seed", args.seed)) if v is not None}
+    changes = {k: v for k, v in (("mode", args.mode), ("seed", args.seed), ("epsilon", args.epsilon),
+                                 ("delta", args.delta), ("public", args.public)) if v is not None}
     return replace(settings, **changes) if changes else settings
 
 

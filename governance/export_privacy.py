@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.governance.audit import AuditReport
 from fairsynth.governance.tables import number
 from fairsynth.privacy.measures import MEASURES, base_measure
@@ -37,7 +38,13 @@ def measure_label(measure: str) -> str:
 
 
 def privacy_intro(report: AuditReport) -> str:
-    """One paragraph: what ran, on how many rows, and where the holdout came from."""
+    """One paragraph: the formal guarantee (or its absence), then the empirical measures beside it."""
+    formal = report.lineage.get("privacy_guarantee") or ledger_sentence(None)
+    return f"{formal} {_empirical_intro(report)}"
+
+
+def _empirical_intro(report: AuditReport) -> str:
+    """What ran, on how many rows, and where the holdout came from."""
     status = report.status("privacy")
     if report.privacy is None or report.privacy.empty:
         why = f"{status.status}: {status.message}" if status else "not part of this audit"

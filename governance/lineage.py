@@ -9,10 +9,11 @@ from importlib import metadata
 from typing import Any
 
 from fairsynth.foundation.pair import DatasetPair
+from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.governance.notes import utc_now
 
 PACKAGES = ("fairsynth", "pandas", "numpy", "scipy", "scikit-learn", "fairlearn", "evidently",
-            "plotly", "pyarrow", "streamlit")
+            "plotly", "pyarrow", "streamlit", "opendp")
 
 
 def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
@@ -87,6 +88,8 @@ def build_lineage(
         "generator": None if settings is None else {
             "settings": settings, "seed": settings.get("seed"),
             "approval": approval_record(approval, inputs["real"]["sha256"]),
+            "privacy_ledger": settings.get("privacy_ledger"),
         },
+        "privacy_guarantee": ledger_sentence((settings or {}).get("privacy_ledger")),
         **dict(extra or {}),
     }

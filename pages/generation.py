@@ -1,15 +1,18 @@
 """Generation page: tune the conditional synthesizer, see the expected effect, generate, compare."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
-from fairsynth.generation import GenerationSettings, fit_synthesizer
+from fairsynth.generation import GenerationSettings, fit_dp_synthesizer, fit_synthesizer
 from fairsynth.generation.compare import (
     before_after,
     expected_effect,
     fidelity_before_after,
     focus_attribute,
 )
+from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.generation.library import list_approved, load_approved, save_approved, settings_dir
 from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
 from fairsynth.governance.charts.generation import (
@@ -20,6 +23,7 @@ from fairsynth.governance.charts.generation import (
     impact_change,
 )
 from fairsynth.ui.adoption import adopt_generated, show_adoption_flash
+from fairsynth.ui.dp_panel import dp_budget_widgets, sweep_panel
 from fairsynth.ui.focus import requested_focus
 from fairsynth.ui.state import require_pair
 
@@ -177,15 +181,25 @@ if roles.target and roles.favorable is not None:
                         "the real data and as these settings will generate it; dashed: 0.8.")
 
 # ---------------------------------------------------------------- generate
+privacy = dp_budget_widgets()
 if st.button("Generate", type="primary", key="gen_generate"):
     bar = st.progress(0.0, text="Generating…")
     try:
-        frame = model.sample(settings, progress=lambda f: bar.progress(min(1.0, f), text="Generating…"))
+        # What the Notes page puts in the lineage: the settings, and the ledger of a DP run.
+        record = settings.to_dict()
+        if privacy:
+            dp_settings = replace(settings, **privacy)
+            fitted = fit_dp_synthesizer(real, roles, dp_settings)
+            frame = fitted.sample(dp_settings)
+            record = {**dp_settings.to_dict(), "privacy_ledger": fitted.ledger_.to_dict()}
+            st.info(ledger_sentence(record["privacy_ledger"]))
+        else:
+            frame = model.sample(settings, progress=lambda f: bar.progress(min(1.0, f), text="Generating…"))
         label = f"generated ({len(frame):,} rows, {settings.mode}, seed {settings.seed})"
         after = pair.with_synthetic(frame, name=label)
         table = before_after(pair, after)
         st.session_state[RESULT_KEY] = {
-            "pair_hash": pair.content_hash, "settings": settings, "after": after,
+            "pair_hash": pair.content_hash, "settings": record, "after": after,
             "table": table, "fidelity": fidelity_before_after(pair, after),
         }
         # Open the comparison on what these settings were meant to fix (set before it is drawn).
@@ -220,6 +234,8 @@ if result and result["pair_hash"] == pair.content_hash:
         adopt_generated(pair, result["after"], result["settings"], result["table"])
         del st.session_state[RESULT_KEY]
         st.rerun()
+
+sweep_panel(pair)
 
 # ---------------------------------------------------------------- library
 st.subheader("Approved settings")

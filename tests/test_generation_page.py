@@ -154,3 +154,16 @@ def test_before_after_opens_on_the_tuned_intersection_and_adoption_is_confirmed(
     assert "largest subgroup share gap went from" in confirmation[0]
     app.run()  # shown once, not on every later run
     assert not [s.value for s in app.success if s.value.startswith("Adopted")]
+
+
+def test_dp_generation_on_the_page_states_its_guarantee(app):
+    pytest.importorskip("opendp")
+    app.toggle(key="gen_dp_on").set_value(True).run()
+    app.number_input(key="gen_dp_epsilon").set_value(2.0).run()
+    _button(app, "gen_generate").click().run()
+    assert not app.exception and not app.error
+    assert any("Generated with (epsilon=2, delta=0)-differential privacy" in i.value for i in app.info)
+    assert any("Before and after" in h.value for h in app.subheader)
+    _button(app, "gen_adopt").click().run()
+    record = next(iter(app.session_state["generated_settings"].values()))
+    assert record["privacy_ledger"]["epsilon_spent"] == pytest.approx(2.0, abs=1e-9)
