@@ -10,6 +10,7 @@ from fairsynth.foundation.errors import FairSynthError, PairValidationError
 from fairsynth.foundation.loading import LoadedTable, load_table
 from fairsynth.foundation.pair import DatasetPair, make_pair
 from fairsynth.foundation.roles import Roles, infer_roles
+from fairsynth.ui.persistence import keep_upload
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -20,7 +21,9 @@ def _parse(digest: str, name: str, _data: bytes) -> LoadedTable:
 def load_upload(upload) -> LoadedTable:
     """Parse one Streamlit upload, cached by its content digest."""
     data = upload.getvalue()
-    return _parse(hashlib.sha256(data).hexdigest(), upload.name, data)
+    table = _parse(hashlib.sha256(data).hexdigest(), upload.name, data)
+    keep_upload(data, upload.name, table.sha256)  # so a reload or restart can rebuild the pair
+    return table
 
 
 def pair_from_uploads(real_upload, synthetic_upload) -> tuple[DatasetPair | None, str | None]:
