@@ -27,9 +27,11 @@ from fairsynth.governance.registry.store import Registry
 
 HEADLINE = ("lowest_disparate_impact", "largest_share_gap", "lowest_fidelity",
             "highest_privacy_risk")
-DATASET_COLUMNS = ["id", "project", "kind", "name", "state", "rows", "registered_by",
-                   "registered_at", "audits", "policy_passed", *HEADLINE, "open_concerns",
-                   "next_review"]
+# The figures a reviewer scans first come right after the state; provenance last.
+DATASET_COLUMNS = ["id", "project", "kind", "name", "state", "lowest_disparate_impact",
+                   "largest_share_gap", "policy_passed", "open_concerns", "next_review", "audits",
+                   "lowest_fidelity", "highest_privacy_risk", "rows", "registered_by",
+                   "registered_at"]
 # Which buttons the Version page shows, in order; the store checks each again when clicked.
 ACTIONS = ("approve", "reject", "waive", "flag", "retire", "reopen", "concern")
 
