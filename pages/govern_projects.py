@@ -8,6 +8,7 @@ from fairsynth.governance.registry import views
 from fairsynth.governance.registry.rules import REVIEW_TRIGGERS
 from fairsynth.ui.govern import attempt, show_flash
 from fairsynth.ui.registry_access import current_role, current_user, registry
+from fairsynth.ui.text import md
 
 st.title("Projects")
 st.caption("A project's charter says what its synthetic data is for, who may approve it and "
@@ -34,10 +35,10 @@ charter = next((c for c in charters if c["name"] == choice), None)
 
 if charter is not None:
     left, right = st.columns(2)
-    left.markdown(f"**Purpose** · {charter['purpose']}")
-    left.markdown(f"**Intended uses** · {', '.join(charter['uses']) or '—'}")
-    left.markdown(f"**Audiences** · {', '.join(charter['audiences']) or '—'}")
-    left.markdown(f"**Owner** · {charter['owner']}")
+    left.markdown(f"**Purpose** · {md(charter['purpose'])}")
+    left.markdown(f"**Intended uses** · {md(', '.join(charter['uses'])) or '—'}")
+    left.markdown(f"**Audiences** · {md(', '.join(charter['audiences'])) or '—'}")
+    left.markdown(f"**Owner** · {md(charter['owner'])}")
     right.markdown(f"**Approvers** · the {charter['approver_role']} role (and above)")
     cadence = f"every {charter['review_days']} days" if charter["review_days"] else "none"
     right.markdown(f"**Review cadence** · {cadence}")

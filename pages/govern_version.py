@@ -11,8 +11,11 @@ from fairsynth.governance.charts.registry import audits_over_time, lineage_figur
 from fairsynth.governance.registry import views
 from fairsynth.ui.govern import VERSION_KEY, attempt, badge, open_in_analysis, show_flash
 from fairsynth.ui.registry_access import current_role, current_user, registry
+from fairsynth.ui.text import md
 
 PENDING_KEY = "govern_pending_action"
+# Decisions, concerns and notes drawn one by one, newest first; beyond that a table holds them all.
+SHOWN = 20
 LABELS = {"approve": "Approve", "reject": "Reject", "waive": "Waive a check", "flag": "Flag",
           "retire": "Retire", "reopen": "Reopen", "concern": "File a concern"}
 
@@ -34,14 +37,16 @@ version_id = st.selectbox("Version", list(choices), format_func=choices.get, key
 view = views.version_page(reg, int(version_id))
 version, charter = view["version"], view["charter"]
 
-st.markdown(f"### v{version['id']} · {version['source_name'] or ''} {badge(version['state'])}")
+st.markdown(f"### v{version['id']} · {md(version['source_name'] or '')} {badge(version['state'])}")
 facts = st.columns(4)
 facts[0].metric("Kind", version["kind"])
 facts[1].metric("Rows", f"{version['rows']:,}" if version["rows"] is not None else "—")
 facts[2].metric("Audit runs", len(view["audits"]))
 facts[3].metric("Open concerns", sum(c["status"] == "open" for c in view["concerns"]))
 parent = f" · seed v{view['parent']['id']}" if view["parent"] else ""
-st.caption(f"Project **{charter['name']}** · registered by {version['registered_by']} on "
+due = views.next_review(version["state"], version["state_changed_at"], charter["review_days"])
+parent += f" · next review {due}" if due else ""
+st.caption(f"Project **{md(charter['name'])}** · registered by {md(version['registered_by'])} on "
            f"{version['registered_at'][:16].replace('T', ' ')} UTC · sha256 "
            f"`{version['sha256'][:16]}…`{parent}")
 
@@ -102,21 +107,27 @@ with tabs[0]:
 with tabs[1]:
     if not view["decisions"]:
         st.info("No decision yet.")
-    for d in reversed(view["decisions"]):
-        check = f" check **{d['check_name']}**" if d["check_name"] else ""
+    for d in reversed(view["decisions"][-SHOWN:]):
+        check = f" check **{md(d['check_name'])}**" if d["check_name"] else ""
         st.markdown(f"**{d['decided_at'][:16].replace('T', ' ')}** · {d['kind']}{check} by "
-                    f"{d['decided_by']}: {d['reason']}")
+                    f"{md(d['decided_by'])}: {md(d['reason'])}")
 with tabs[2]:
     if not view["concerns"]:
         st.info("No concern filed.")
-    for c in view["concerns"]:
+    for c in reversed(view["concerns"][-SHOWN:]):
         kind = ":red-badge[blocking]" if c["blocking"] else ":gray-badge[concern]"
-        st.markdown(f"{kind} {c['status']} · {c['filed_by']}, {c['filed_at'][:10]}: {c['text']}")
+        st.markdown(f"{kind} {c['status']} · {md(c['filed_by'])}, {c['filed_at'][:10]}: {md(c['text'])}")
+    if len(view["concerns"]) > SHOWN:
+        st.caption(f"The newest {SHOWN} of {len(view['concerns']):,} concerns; all of them:")
+        st.dataframe(pd.DataFrame(view["concerns"]), hide_index=True, width="stretch")
 with tabs[3]:
     if not view["notes"]:
         st.info("No note on this version.")
-    for n in view["notes"]:
-        st.markdown(f"**{n['written_by']}**, {n['written_at'][:10]}: {n['text']}")
+    for n in reversed(view["notes"][-SHOWN:]):
+        st.markdown(f"**{md(n['written_by'])}**, {n['written_at'][:10]}: {md(n['text'])}")
+    if len(view["notes"]) > SHOWN:
+        st.caption(f"The newest {SHOWN} of {len(view['notes']):,} notes; all of them:")
+        st.dataframe(pd.DataFrame(view["notes"]), hide_index=True, width="stretch")
 with tabs[4]:
     st.plotly_chart(lineage_figure(view["lineage"]), key="govern_lineage_chart")
     st.caption("Real seed → generation settings and privacy budget → this version → its audit "

@@ -88,6 +88,9 @@ def save_to_registry(pair: DatasetPair, *, key: str) -> None:
     if not projects:
         st.caption("No project in the registry yet: an admin creates one on **Govern › Projects**.")
         return
+    if current_user() is None:
+        st.caption("Saving needs a signed-in user with the analyst role or above.")
+        return
     with st.form(f"save_registry_{key}", border=True):
         project = st.selectbox("Project", projects, key=f"save_project_{key}")
         clicked = st.form_submit_button("Save to registry", type="primary")

@@ -17,6 +17,7 @@ from fairsynth.governance.registry.identity import (
     user_from_headers,
 )
 from fairsynth.governance.registry.store import Registry
+from fairsynth.ui.text import md
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -59,7 +60,7 @@ def identity_line() -> str:
     except FairSynthError as exc:
         return f"Registry unavailable: {exc}"
     mode = "local mode" if auth_mode() == "local" else f"via {identity_header()}"
-    return f"Signed in as **{user}** · {role or 'no role'} ({mode})"
+    return f"Signed in as **{md(user)}** · {role or 'no role'} ({mode})"
 
 
 def open_version_table(version_id: int) -> LoadedTable:
