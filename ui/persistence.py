@@ -21,6 +21,8 @@ from fairsynth.governance import session_store as store
 RESTORED_KEY = "restored_line"
 # Set by the registry's "open" action: version ids of the pair it made active, by side.
 REGISTRY_SIDES_KEY = "pair_registry_sides"
+# Content hash of a side -> how it is found again, for this session.
+KEPT_KEY = "pair_kept_sides"
 
 
 def keep_upload(data: bytes, name: str, sha256: str) -> None:
@@ -43,7 +45,11 @@ def remember_pair(token: str, pair: DatasetPair, source: str) -> str | None:
             if version is not None and version.get("sha256") == sha:
                 sides[side] = {"version": int(version["id"]), "name": name}
             else:
-                sides[side] = store.side_spec(sha, name, frame)
+                # A generated side is written as Parquet once, not again on every roles change.
+                kept = st.session_state.setdefault(KEPT_KEY, {})
+                if sha not in kept:
+                    kept[sha] = store.side_spec(sha, name, frame)
+                sides[side] = {**kept[sha], "name": name}
         store.save_pointer(token, sides, pair.roles.to_dict(), source)
         return None
     except (OSError, FairSynthError) as exc:
