@@ -85,7 +85,7 @@ def test_pair_survives_reload_and_restart_then_registry(page: Page, browser, set
         expect_restored(page)
         shot(page, "restored_after_restart")
 
-        page.get_by_text("Save to registry").click()
+        page.get_by_test_id("stExpander").filter(has_text="Save to registry").locator("summary").click()
         page.get_by_role("button", name="Save to registry").click()
         expect(page.get_by_text("Saved to demo: real v1, synthetic v2, audit 1")).to_be_visible(
             timeout=LONG)
