@@ -53,6 +53,8 @@ def expect_restored(page: Page) -> None:
     expect(sidebar).not_to_contain_text("Protected: race")
     expect(sidebar).to_contain_text(re.compile(r"Restored upload: mine_real\.csv \+ "
                                                r"mine_synthetic\.csv with its roles, saved \d"))
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=LONG)
+    settle(page)
 
 
 def test_pair_survives_reload_and_restart_then_registry(page: Page, browser, setup):
