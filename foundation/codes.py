@@ -11,6 +11,8 @@ import pandas as pd
 from fairsynth.foundation.errors import InvalidInputError
 
 MISSING = "(missing)"
+# Joins the values of an intersection in a group key ("Black&Female"), as the report JSON has it.
+GROUP_SEPARATOR = "&"
 
 
 def label(value: object) -> str:
@@ -18,6 +20,15 @@ def label(value: object) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+def display_group(key: object) -> str:
+    """A group or attribute key as people read it: "Black&Female" -> "Black & Female" (display only).
+
+    >>> display_group("race&sex"), display_group("Female")
+    ('race & sex', 'Female')
+    """
+    return f" {GROUP_SEPARATOR} ".join(str(key).split(GROUP_SEPARATOR))
 
 
 def value_text(value: object) -> str:

@@ -19,6 +19,7 @@ import tomli_w
 
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.paths import data_dir
+from fairsynth.generation.resolve import settings_as_used
 from fairsynth.generation.settings import GenerationSettings
 
 SETTINGS_DIR_ENV = "FAIRSYNTH_SETTINGS_DIR"
@@ -48,8 +49,14 @@ def settings_dir() -> Path:
 
 def save_approved(settings: GenerationSettings, *, name: str, approved_by: str, reason: str,
                   directory: Path | None = None, overwrite: bool = False,
-                  now: datetime | None = None) -> ApprovedSettings:
-    """Write `settings` to the library under `name` with who approved them and why (both required)."""
+                  now: datetime | None = None, plan: pd.DataFrame | None = None,
+                  dataset_sha256: str | None = None) -> ApprovedSettings:
+    """Write `settings` to the library under `name` with who approved them and why (both required).
+
+    With the synthesizer's `plan` for these settings, the file holds the shares and rates used
+    ("as in the real data" written out, generation.resolve); `dataset_sha256` names the real data
+    they were tried on. The registry's approval (approver role) is governance.approvals'.
+    """
     name, approved_by, reason = name.strip(), approved_by.strip(), reason.strip()
     if not NAME_PATTERN.match(name):
         raise InvalidInputError(
@@ -65,8 +72,14 @@ def save_approved(settings: GenerationSettings, *, name: str, approved_by: str, 
     if path.exists() and not overwrite:
         raise InvalidInputError(f"A configuration named '{name}' already exists; pick another name.")
     when = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    data = settings.to_dict()
+    if plan is not None and settings.conditioning:
+        settings = settings_as_used(settings, plan)
+    # An empty table would mean "as in the real data": left out once the values are written out.
+    data = {k: v for k, v in settings.to_dict().items()
+            if plan is None or not (isinstance(v, dict) and not v)}
     data["approval"] = {"name": name, "approved_by": approved_by, "reason": reason, "approved_at": when}
+    if dataset_sha256:
+        data["approval"]["dataset_sha256"] = dataset_sha256
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return ApprovedSettings(name, settings, approved_by, reason, when, path)

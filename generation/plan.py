@@ -119,15 +119,17 @@ def _cell_rates(real_rates: pd.Series, totals: pd.Series, cell_attrs: pd.DataFra
                 settings: GenerationSettings, real: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Favourable rate per cell (real, or shifted on the log-odds scale to meet a group rate) and its rate group."""
     rates = real_rates.astype(float).copy()
-    groups = pd.Series(rates.index, index=rates.index)
+    # Rate groups as integers: each cell its own, then one per targeted group. (A "\0"-prefixed
+    # label was used before; pandas hashes strings as C strings, so every such label was one group.)
+    groups = pd.Series(np.arange(len(rates)), index=rates.index)
     if not settings.outcome_rates:
         return rates, groups
     level = list(settings.rate_level(real))
     group = _join(cell_attrs, level)
-    for g, target in settings.outcome_rates.items():
+    for k, (g, target) in enumerate(settings.outcome_rates.items()):
         members = group.index[group.to_numpy() == g]
         rates[members] = _shift_rates(real_rates[members], totals[members], target, g)
-        groups[members] = "\0" + g  # cannot clash with a cell label
+        groups[members] = len(rates) + k
     return rates, groups
 
 
@@ -163,6 +165,10 @@ def _shift_rates(p: pd.Series, weight: pd.Series, target: float, group: str) -> 
     def gap(shift: float) -> float:
         return (fixed_sum + float((expit(lo + shift) * w).sum())) / float(weight.sum()) - target
 
+    # A target equal to the group's real rate leaves its cells as they are: the solver would land
+    # a round-off away from shift 0 and could move a favourable count by one.
+    if abs(gap(0.0)) <= 1e-12:
+        return p
     if free.any() and gap(-MAX_SHIFT) <= 0 <= gap(MAX_SHIFT):
         shift = brentq(gap, -MAX_SHIFT, MAX_SHIFT, xtol=1e-12)
         out = p.copy()

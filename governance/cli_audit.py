@@ -24,9 +24,10 @@ from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.roles import Roles, guess_favorable
 from fairsynth.foundation.windows import DEFAULT_FREQ, iso_start
-from fairsynth.generation.settings import GenerationSettings
+from fairsynth.governance.approvals import read_generator_settings, recorded_generator_settings
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.export import format_for_path, write_report
+from fairsynth.governance.openlineage_events import complete_audit, lineage_run
 from fairsynth.governance.options import DRIFT_REFERENCES, FREQS, AuditOptions
 from fairsynth.governance.policy import load_policy
 from fairsynth.governance.registry.audit_link import charter_policy, register_audit_run
@@ -110,16 +111,23 @@ def _check_outputs(outs: list[str]) -> None:
             raise InvalidInputError(f"Cannot write '{out}': the folder {Path(out).parent} does not exist.")
 
 
-def _settings(path: Path | None):
-    if path is None:
-        return None
-    if not path.is_file():
-        raise InvalidInputError(f"{path}: no such generation settings file.")
-    return GenerationSettings.from_toml(path.read_text(encoding="utf-8"))
+def _settings(path: Path | None, synthetic: Path):
+    # --generator-settings, else what `generate` recorded with the synthetic file; an [approval]
+    # table in either (governance.approvals) goes into the lineage too.
+    return recorded_generator_settings(synthetic) if path is None else read_generator_settings(path)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, validate, audit, write every --out, and return the exit code."""
+    """Load, validate, audit, write every --out, and return the exit code.
+
+    The run is an OpenLineage run: START now, COMPLETE once written (governance.openlineage_events),
+    FAIL when anything raises.
+    """
+    with lineage_run("audit", [args.real, args.synthetic]) as args.lineage:
+        return _audit(args)
+
+
+def _audit(args: argparse.Namespace) -> int:
     # Everything that can be refused is checked before the (slower) audit runs.
     _check_outputs(args.out)
     _check_flags(args)
@@ -132,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
                            drift_reference_window=args.drift_reference_window, include_tstr=args.tstr,
                            include_privacy=not args.no_privacy, privacy_attacks=args.privacy_attacks,
                            privacy_quasi_identifiers=args.quasi_identifiers)
-    settings = _settings(args.generator_settings)
+    settings = _settings(args.generator_settings, args.synthetic)
     engine = args.engine_used = choose_engine([args.real, args.synthetic], getattr(args, "engine", None))
     if engine != "pandas":
         # The files stay in DuckDB/Spark; only grouped counts come back (engines/sql.py).
@@ -255,6 +263,7 @@ def _listed(items: list[str], limit: int) -> str:
 
 def _finish(report, args: argparse.Namespace) -> int:
     written = [p for out in args.out for p in write_report(report, out)]
+    complete_audit(args.lineage, report, real=args.real, synthetic=args.synthetic, written=written)
     if args.register and _register(report, args) != EXIT_OK:
         return EXIT_POLICY_FAILED
     if not args.quiet:

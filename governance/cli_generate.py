@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.roles import Roles, guess_favorable
-from fairsynth.generation import GenerationSettings, generate
+from fairsynth.generation import GenerationSettings, fit_synthesizer
 from fairsynth.generation.settings import MODES, SEPARATOR
+from fairsynth.governance.approvals import (
+    read_approval,
+    settings_record_text,
+    write_with_settings,
+)
+from fairsynth.governance.openlineage_events import input_dataset, lineage_run, output_dataset
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 GROUPS_HELP = (
@@ -43,11 +50,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Generate and write the table; returns the exit code (errors raise InvalidInputError)."""
+    """Generate and write the table; returns the exit code (errors raise InvalidInputError).
+
+    An OpenLineage run (governance.openlineage_events): START now, COMPLETE with the written file,
+    FAIL when anything raises.
+    """
+    with lineage_run("generate", [Path(args.real)]) as lineage:
+        return _generate(args, lineage)
+
+
+def _generate(args: argparse.Namespace, lineage) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_FORMATS:
         raise InvalidInputError(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, not '{out.name}'.")
-    real = load_table(args.real).frame
+    loaded = load_table(args.real)
+    real = loaded.frame
     protected = tuple(c.strip() for c in args.protected.split(",") if c.strip())
     if args.target not in real.columns:
         raise InvalidInputError(f"--target '{args.target}' is not a column of {Path(args.real).name}.")
@@ -55,15 +72,25 @@ def run(args: argparse.Namespace) -> int:
     roles = Roles(protected=protected, target=args.target, favorable=favorable)
     settings = _settings(args, protected)
     settings.validate_against(real, roles)
-    frame = generate(real, roles, settings)
+    model = fit_synthesizer(real, roles, settings)
+    frame = model.sample(settings)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False)
-    else:
-        frame.to_parquet(out, index=False)
+    record = settings_record_text(settings, model.plan(settings), _approval(args))
+    write_with_settings(frame, out, record)
+    # The run's parameters are the settings as recorded: shares and rates as used.
+    lineage.parameters = {k: v for k, v in tomllib.loads(record).items() if k != "approval"}
+    lineage.parameters["approved_configuration"] = (_approval(args) or {}).get("name") or "none"
+    lineage.complete(lambda: (
+        [input_dataset(Path(args.real), sha256=loaded.sha256)],
+        [output_dataset(out, rows=len(frame),
+                        columns=[(str(c), str(t)) for c, t in frame.dtypes.items()])]))
     print(f"wrote {len(frame):,} rows x {frame.shape[1]} columns to {out} "
           f"({settings.mode}, seed {settings.seed})")
     return 0
+
+
+def _approval(args: argparse.Namespace) -> dict | None:
+    return read_approval(Path(args.settings)) if args.settings else None
 
 
 def _settings(args: argparse.Namespace, protected: tuple[str, ...]) -> GenerationSettings:

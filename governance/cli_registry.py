@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.governance import cli_registry_extra
 from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
 from fairsynth.governance.registry.export_dump import export_registry
 from fairsynth.governance.registry.identity import acting_user
@@ -76,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "head differs, as when the log's tail was deleted")
     export = verbs.add_parser("export", help="write every table and the trail as JSON")
     export.add_argument("--out", required=True, type=Path)
+    cli_registry_extra.add_verbs(verbs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -204,4 +206,4 @@ def _export(registry: Registry, user: str, args) -> int:
 VERBS = {"init": _init, "grant": _grant, "project": _project, "register": _register,
          **{verb: _decision for verb in DECISION_VERBS}, "waive": _waive, "concern": _concern,
          "status": _status, "history": _history, "show": _show, "verify": _verify,
-         "export": _export}
+         "export": _export, **cli_registry_extra.VERBS}

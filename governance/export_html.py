@@ -13,6 +13,7 @@ from plotly.offline import get_plotlyjs
 from fairsynth.governance.audit import AuditReport
 from fairsynth.governance.charts import over_time as time_charts
 from fairsynth.governance.charts import report as charts
+from fairsynth.governance.export_lineage import LINEAGE_HEADER, lineage_rows, when
 from fairsynth.governance.export_markdown import fmt, notes_by_finding, verdict
 from fairsynth.governance.export_privacy import (
     OVERALL_HEADER,
@@ -20,7 +21,8 @@ from fairsynth.governance.export_privacy import (
     overall_rows,
     privacy_intro,
 )
-from fairsynth.governance.tables import TABLES
+from fairsynth.governance.notes import utc_now
+from fairsynth.governance.tables import NUMBER_RULE, TABLES, number
 
 PRIVACY_CAPTIONS = {
     "exact_copy_rate": "Share of each protected group's sampled synthetic rows that copy a real "
@@ -49,6 +51,7 @@ th{background:#f4f6f8}.sev{color:#fff;border-radius:4px;padding:.1rem .45rem;fon
 .verdict{font-size:1.15rem;font-weight:700;padding:.6rem .9rem;border-radius:6px;display:inline-block}
 .pass{background:#e8f5e9;color:#1b5e20}.fail{background:#ffebee;color:#b71c1c}.none{background:#eef}
 .chart{min-height:360px;margin:1rem 0}.muted{color:#666}code{word-break:break-all}
+.lineage td:nth-child(-n+2){white-space:nowrap;width:1%}details{margin:.8rem 0}summary{cursor:pointer;font-weight:600}pre{white-space:pre-wrap}
 """
 
 
@@ -83,8 +86,9 @@ def report_figures(report: AuditReport) -> list[tuple[str, str, go.Figure]]:
                     "points, with 95% intervals: bars left of zero are under-represented groups.",
                     charts.gap_figure(report.subgroup_gaps)))
     if report.disparate_impact is not None and not report.disparate_impact.empty:
-        out.append(("impact", "Each group's selection rate relative to its reference group, real beside "
-                    "synthetic; under the dashed 0.8 line the four-fifths rule fails.",
+        out.append(("impact", "Each group's selection rate relative to the reference group's (whose own bar "
+                    "is 1), real beside synthetic; under the dashed 0.8 line the four-fifths rule "
+                    "fails.",
                     charts.impact_figure(report.disparate_impact)))
     if report.fidelity is not None and not report.fidelity.empty:
         out.append(("fidelity", "How closely each synthetic column follows the real one (1 - KS or "
@@ -131,7 +135,8 @@ def _findings(report: AuditReport) -> str:
     rows = []
     for f in report.findings:
         badge = f'<span class="sev" style="background:{SEVERITY_COLORS[f.severity]}">{esc(f.severity)}</span>'
-        answered = "; ".join(f"{n.status}: {n.action} ({n.owner or 'no owner'})" for n in notes.get(f.code, []))
+        answered = "; ".join(f"{n.status}: {n.action} ({n.owner or 'no owner'}, {when(n.updated)})"
+                             for n in notes.get(f.code, []))
         rows.append((badge, f.sentence, answered or "no note yet", f.code))
     return table(rows, ["severity", "finding", "mitigation", "code"], raw_cols=(0,))
 
@@ -144,10 +149,10 @@ def _sections(report: AuditReport) -> list[str]:
         out.append("<h2 id='policy'>Policy checks</h2>"
                    + table(rows, ["result", "check", "value", "threshold", "explanation"]))
     out.append("<h2 id='findings'>Findings</h2>" + _findings(report))
-    note_rows = [(n.finding_code or "(free note)", n.action, n.owner, n.status, n.rationale, n.updated)
-                 for n in report.notes]
+    note_rows = [(n.finding_code or "(free note)", n.action, n.owner, n.status, n.rationale,
+                  when(n.created), when(n.updated)) for n in report.notes]
     out.append("<h2 id='notes'>Mitigation notes</h2>" + (
-        table(note_rows, ["finding", "action", "owner", "status", "rationale", "updated"])
+        table(note_rows, ["finding", "action", "owner", "status", "rationale", "written", "updated"])
         if note_rows else "<p class='muted'>No mitigation note yet.</p>"))
     return out
 
@@ -185,8 +190,21 @@ def _privacy(report: AuditReport, figures: list[tuple[str, str, go.Figure]], non
     return "\n".join(out)
 
 
-def to_html(report: AuditReport) -> str:
-    """The summary as one HTML document that works offline (plotly.js inlined once)."""
+def _lineage(report: AuditReport) -> str:
+    """The lineage as a table, and the raw record in a collapsed block for whoever needs it."""
+    raw = esc(json.dumps(report.lineage, indent=2, ensure_ascii=False, default=str))
+    return ("<div class='lineage'>" + table(lineage_rows(report.lineage), LINEAGE_HEADER) + "</div>"
+            + "<details id='lineage-json'><summary>The lineage record as JSON</summary>"
+            f"<pre><code>{raw}</code></pre></details>")
+
+
+def to_html(report: AuditReport, *, exported_at: str | None = None) -> str:
+    """The summary as one HTML document that works offline (plotly.js inlined once).
+
+    `exported_at` (default now) is stamped beside the audit's own time: notes written after the
+    audit are part of the export, so the export is at least as recent as every note it holds.
+    """
+    exported_at = exported_at or utc_now()
     real, synth = report.inputs["real"], report.inputs["synthetic"]
     figures = report_figures(report)
     # The privacy charts sit in the Privacy section beside their table; the rest under Charts.
@@ -203,9 +221,8 @@ def to_html(report: AuditReport) -> str:
                    ["side", "file", "rows", "columns", "sha256"])
     roles = table([(k, ", ".join(v) if isinstance(v, list) else fmt(v))
                    for k, v in report.roles.to_dict().items()], ["role", "column(s)"])
-    parts = table([(p.part, p.status, p.message, f"{p.seconds:.2f} s") for p in report.parts],
+    parts = table([(p.part, p.status, p.message, f"{number(float(p.seconds))} s") for p in report.parts],
                   ["part", "status", "detail", "time"])
-    lineage = esc(json.dumps(report.lineage, indent=2, ensure_ascii=False, default=str))
     plotly_js = "" if not figures else f"<script nonce='{nonce}'>{get_plotlyjs()}</script>"
     draw = "" if not figures else f"""<script nonce='{nonce}'>
 document.querySelectorAll('div.chart').forEach(function (el) {{
@@ -221,13 +238,15 @@ document.querySelectorAll('div.chart').forEach(function (el) {{
 <title>{title}</title><style>{CSS}</style></head>
 <body>
 <h1>{title}</h1>
-<p class="muted">Created {esc(report.created_at)} &middot; FairSynth {esc(report.lineage.get('fairsynth_version'))}
-&middot; {len(report.findings)} finding(s)</p>
+<p class="muted" id="stamps">Audited {esc(when(report.created_at))} &middot; exported {esc(when(exported_at))}
+&middot; FairSynth {esc(report.lineage.get('fairsynth_version'))} &middot; {len(report.findings)} finding(s)
+&middot; {len(report.notes)} note(s)</p>
 <p class="verdict {state}">{esc(verdict(report))}</p>
 {''.join(_sections(report))}
 <h2 id="charts">Charts</h2>
 {_chart_blocks(main_figures, nonce) if main_figures else "<p class='muted'>No chart: no table to draw.</p>"}
 <h2 id="tables">Tables</h2>
+<p class="muted">{esc(NUMBER_RULE)}</p>
 {_tables(report)}
 <h2 id="privacy">Privacy</h2>
 {_privacy(report, privacy_figures, nonce)}
@@ -236,7 +255,7 @@ document.querySelectorAll('div.chart').forEach(function (el) {{
 <h2 id="parts">Audit parts</h2>
 {parts}
 <h2 id="lineage">Lineage</h2>
-<pre><code>{lineage}</code></pre>
+{_lineage(report)}
 {plotly_js}
 {draw}
 </body></html>

@@ -6,8 +6,6 @@ import html
 import re
 from collections.abc import Sequence
 
-import pandas as pd
-
 from fairsynth.governance.audit import AuditReport
 from fairsynth.governance.export_privacy import (
     OVERALL_HEADER,
@@ -15,7 +13,7 @@ from fairsynth.governance.export_privacy import (
     overall_rows,
     privacy_intro,
 )
-from fairsynth.governance.tables import TABLES
+from fairsynth.governance.tables import TABLES, number
 
 # Markdown syntax characters escaped in user text (after html.escape, since renderers allow raw HTML).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
@@ -35,15 +33,9 @@ def md_table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def fmt(value: object, digits: int = 3) -> str:
-    """A number to a few significant digits; missing as a dash."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
+def fmt(value: object) -> str:
+    """A value by the summaries' one number rule (governance.tables.number); missing as a dash."""
+    return number(value)
 
 
 def verdict(report: AuditReport) -> str:
@@ -108,9 +100,20 @@ def to_markdown(report: AuditReport) -> str:
         [("FairSynth", fmt(lineage.get("fairsynth_version"))),
          ("Python", fmt(lineage.get("python_version")))]
         + [(name, fmt(v)) for name, v in lineage.get("packages", {}).items()]
-        + ([("generator seed", fmt(lineage["generator"]["seed"]))] if lineage.get("generator") else []),
+        + ([("generator seed", str(lineage["generator"]["seed"]))] if lineage.get("generator") else [])
+        + _approval_rows((lineage.get("generator") or {}).get("approval")),
         ["software", "version"])]
     return "\n\n".join(parts) + "\n"
+
+
+def _approval_rows(approval: dict | None) -> list[tuple[str, str]]:
+    """The approved configuration the generator settings name: which, by whom, when, on which data."""
+    if not approval:
+        return []
+    data = "this real data" if approval.get("tried_on_real_input") else \
+        f"other data (sha256 {str(approval.get('dataset_sha256'))[:12]})"
+    return [("approved configuration", f"{fmt(approval.get('name'))}, approved by "
+             f"{fmt(approval.get('approved_by'))} at {fmt(approval.get('approved_at'))} on {data}")]
 
 
 def _tables(report: AuditReport) -> list[str]:

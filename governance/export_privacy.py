@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from fairsynth.governance.audit import AuditReport
+from fairsynth.governance.tables import number
 from fairsynth.privacy.measures import MEASURES, base_measure
 
 OVERALL_HEADER = ["measure", "value", "95% CI", "reference", "risk", "n"]
@@ -16,9 +17,10 @@ GROUP_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "k_share_below
 
 
 def _num(value: object) -> str:
+    # The summaries' one number rule (governance.tables.number), for ints stored as floats too.
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{float(value):.3g}"
+    return number(float(value))
 
 
 def _interval(row: pd.Series) -> str:

@@ -17,8 +17,12 @@ def _when(window: str, freq: str) -> str:
     return window_label(pd.Timestamp(window), freq)
 
 
+def _label(text: object) -> str:
+    return " & ".join(str(text).split("&"))
+
+
 def _who(attribute: str, group: str) -> str:
-    return f"{' & '.join(attribute.split('&'))} = {' & '.join(str(group).split('&'))}"
+    return f"{_label(attribute)} = {_label(group)}"
 
 
 def impact_crossing_findings(impact: pd.DataFrame, *, min_count: int = 30,
@@ -35,7 +39,7 @@ def impact_crossing_findings(impact: pd.DataFrame, *, min_count: int = 30,
             continue
         latest_below = bool(block["ratio"].iloc[-1] < FOUR_FIFTHS)
         worst = below.loc[below["ratio"].idxmin()]
-        refs = sorted({" & ".join(str(r).split("&")) for r in block["reference_group"].dropna()})
+        refs = sorted({_label(r) for r in block["reference_group"].dropna()})
         last = _when(block["window"].iloc[-1], freq)
         tail = (f"; it is under the line in the latest window with {min_count}+ rows ({last})"
                 if latest_below else f"; it is above the line again by {last}")
@@ -87,12 +91,12 @@ def undefined_impact_sentence(impact: pd.DataFrame, attribute: str, *,
         why = "no real row there has the favourable outcome, so no group's ratio is defined"
     else:
         refs = block[block["window"].isin(gone["window"]) & (block["dataset"] == "real")]
-        ref = " & ".join(str(refs["reference_group"].iloc[0]).split("&"))
+        ref = _label(refs["reference_group"].iloc[0])
         why = (f"the reference group {ref} has no favourable outcome in "
                f"{int((~no_outcome).sum())} of them" + (
                    f", and no row at all has it in the other {int(no_outcome.sum())}"
                    if no_outcome.any() else ""))
-    return (f"Disparate impact of {' & '.join(attribute.split('&'))} is undefined in {len(gone)} of "
+    return (f"Disparate impact of {_label(attribute)} is undefined in {len(gone)} of "
             f"{len(real)} windows ({windows}): {why}. The chart shows the {len(real) - len(gone)} "
             "windows where a ratio is defined.")
 

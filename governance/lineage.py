@@ -51,6 +51,18 @@ def settings_record(settings: Any) -> dict | None:
     return {str(k): list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
+def approval_record(approval: Mapping[str, Any] | None, real_sha256: str | None) -> dict | None:
+    """The approved configuration the settings file names (who, when, on which data), or None.
+
+    `tried_on_real_input` says whether it was approved on this audit's very real data.
+    """
+    if not isinstance(approval, Mapping):
+        return None
+    record = {str(k): v for k, v in approval.items()}
+    record["tried_on_real_input"] = bool(real_sha256) and record.get("dataset_sha256") == real_sha256
+    return record
+
+
 def build_lineage(
     pair: DatasetPair,
     *,
@@ -60,18 +72,21 @@ def build_lineage(
 ) -> dict:
     """Everything needed to say what was audited, with which software, when, and how it was made."""
     settings = settings_record(generator_settings)
+    approval = None if settings is None else settings.pop("approval", None)
+    inputs = input_record(pair)
     versions = package_versions()
     return {
         "created_at": now or utc_now(),
         "fairsynth_version": versions.get("fairsynth"),
         "python_version": platform.python_version(),
         "packages": versions,
-        "inputs": input_record(pair),
+        "inputs": inputs,
         "roles": pair.roles.to_dict(),
         "excluded_columns": [str(c) for c in pair.excluded],
         "pair_warnings": [p.message for p in pair.warnings],
         "generator": None if settings is None else {
             "settings": settings, "seed": settings.get("seed"),
+            "approval": approval_record(approval, inputs["real"]["sha256"]),
         },
         **dict(extra or {}),
     }

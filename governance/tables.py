@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from fairsynth.drift.over_time import IMPACT_COLUMNS as WINDOW_IMPACT_COLUMNS
@@ -22,23 +23,44 @@ from fairsynth.fairness.impact import CHANGE_COLUMNS, METRIC_COLUMNS, SUMMARY_CO
 from fairsynth.fairness.ratios import IMPACT_COLUMNS
 from fairsynth.fairness.subgroups import GAP_COLUMNS
 from fairsynth.fairness.utility import TSTR_COLUMNS
+from fairsynth.foundation.codes import display_group
 from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.privacy.report import GROUP_COLUMNS as PRIVACY_COLUMNS
 
+# Group and attribute keys, shown "Black & Female" in a summary (the JSON and CSV keep "&").
+GROUP_COLUMNS = frozenset({"group", "attribute", "reference_group", "lowest_group", "highest_group"})
 # Rows a summary shows per table; every row is in the JSON and CSV exports.
 TOP_ROWS = 20
 
 
+# The summaries' one number rule, said once to the reader of the HTML and Markdown summaries.
+NUMBER_RULE = ("Numbers: counts in full (48,842); shares as percentages and gaps as signed "
+               "percentage points, two decimals (4.73%, -3.15); every other number to three "
+               "decimals (0.360, 1.000), and a non-zero value nearer 0 than that as < 0.001.")
+
+
 def number(value: object, digits: int = 3) -> str:
-    """A number to a few significant digits; missing as a dash, booleans as yes/no."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    """A cell of a summary by NUMBER_RULE: counts in full, other numbers to `digits` decimals.
+
+    >>> number(1.0), number(0.36), number(-0.000109), number(48842), number(None)
+    ('1.000', '0.360', '> -0.001', '48,842', '-')
+    """
+    if _missing(value):
         return "-"
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        smallest = 10.0 ** -digits
+        if value != 0 and abs(value) < smallest / 2:
+            return f"< {smallest:.{digits}f}" if value > 0 else f"> -{smallest:.{digits}f}"
+        text = f"{value:.{digits}f}"
+        # A value that rounds to zero reads 0.000, never -0.000.
+        return f"{0:.{digits}f}" if float(text) == 0 else text
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -55,7 +77,8 @@ def points(value: object) -> str:
 
 
 def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or (isinstance(value, float | np.floating)
+                                               and math.isnan(value))
 
 
 @dataclass(frozen=True)
@@ -92,9 +115,14 @@ class TableSpec:
         shown = self.shown or tuple(Shown(c, c.replace("_", " ")) for c in self.columns)
         heading = self.title if len(top) == len(frame) else (
             f"{self.title} (top {len(top)} of {len(frame)} rows)")
-        body = [[s.write(v) for s, v in zip(shown, values, strict=True)]
+        body = [[_cell(s, v) for s, v in zip(shown, values, strict=True)]
                 for values in top[[s.column for s in shown]].itertuples(index=False, name=None)]
         return heading, [s.heading for s in shown], body
+
+
+def _cell(shown: Shown, value: object) -> str:
+    text = shown.write(value)
+    return display_group(text) if shown.column in GROUP_COLUMNS else text
 
 
 def _overall(frame: pd.DataFrame) -> pd.Series:

@@ -217,7 +217,9 @@ with st.form("gen_save_form", clear_on_submit=False):
     why = st.text_area("Reason (required)", key="gen_save_why")
     if st.form_submit_button("Save current settings"):
         try:
-            saved = save_approved(settings, name=name, approved_by=who, reason=why)
+            # The file holds the shares and rates used and the hash of the data they were tried on.
+            saved = save_approved(settings, name=name, approved_by=who, reason=why,
+                                  plan=model.plan(settings), dataset_sha256=pair.real_sha256)
             st.success(f"Saved '{saved.name}' to {saved.path.name}.")
         except FairSynthError as exc:
             st.error(str(exc))

@@ -25,6 +25,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _openlineage_events_in_tmp(tmp_path_factory, monkeypatch):
+    """Every CLI run emits OpenLineage events: keep them out of the checkout's data folder and off
+    any endpoint the machine configures (tests/test_openlineage_events.py sets its own)."""
+    folder = tmp_path_factory.mktemp("openlineage")
+    monkeypatch.setenv("FAIRSYNTH_OPENLINEAGE_FILE", str(folder / "events.jsonl"))
+    for name in ("OPENLINEAGE_URL", "OPENLINEAGE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def adult_real() -> pd.DataFrame:
     """The bundled real Adult sample (48,842 rows)."""

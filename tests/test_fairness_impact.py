@@ -307,3 +307,19 @@ def test_max_order_bounds_every_part(compas_pair):
     assert set(disparate_impact(pair, max_order=1)["attribute"]) == {"race", "sex", "age_cat"}
     with pytest.raises(InvalidInputError, match="max_order"):
         disparate_impact(pair, max_order=0)
+
+
+def test_registry_headline_reads_the_synthetic_four_fifths_view():
+    from fairsynth.foundation.samples import load_sample
+    from fairsynth.governance.audit import AuditOptions, run_audit
+    from fairsynth.governance.export import report_to_dict
+    from fairsynth.governance.registry.headline import headline
+
+    report = report_to_dict(run_audit(load_sample("adult-skewed"),
+                                      options=AuditOptions(include_privacy=False)))
+    views = [r["min_max_ratio"] for r in report["impact_summary"] if r["dataset"] == "synthetic"]
+    assert headline(report).lowest_disparate_impact == pytest.approx(min(views), abs=1e-12)
+    # A report written before impact_summary existed still has a headline from the group ratios.
+    del report["impact_summary"]
+    ratios = [r["ratio"] for r in report["disparate_impact"] if r["dataset"] == "synthetic"]
+    assert headline(report).lowest_disparate_impact == pytest.approx(min(ratios), abs=1e-12)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,18 @@ def test_page_keeps_the_attribute_when_two_attributes_share_labels(compas_real, 
     at.selectbox(key="gen_expected_attribute").select("disabled").run()
     expected = next(d.value for d in at.dataframe if "expected_share" in d.value.columns)
     assert expected.set_index("group")["expected_count"].to_dict() == {"1": 400, "2": 1600}
+
+
+def test_saved_settings_hold_the_shares_and_rates_used_and_the_data_hash(app, tmp_path):
+    app.text_input(key="gen_save_name").input("as real")
+    app.text_input(key="gen_save_who").input("Tester")
+    app.text_area(key="gen_save_why").input("faithful")
+    next(b for b in app.button if "Save current settings" in b.label).click().run()
+    assert any("Saved 'as real'" in s.value for s in app.success), [e.value for e in app.error]
+
+    data = tomllib.loads((tmp_path / "approved" / "as_real.toml").read_text(encoding="utf-8"))
+    pair = app.session_state["pair"]
+    groups = pair.real["race"].astype(str) + "&" + pair.real["sex"].astype(str)
+    assert set(data["shares"]) == set(groups) == set(data["outcome_rates"])
+    assert sum(data["shares"].values()) == pytest.approx(1.0, abs=1e-9)
+    assert data["approval"]["dataset_sha256"] == pair.real_sha256

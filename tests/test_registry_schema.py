@@ -18,7 +18,8 @@ from fairsynth.governance.registry.store import Registry
 
 pytest_plugins = ["conftest_registry"]
 
-TABLES = {"projects", "versions", "audits", "decisions", "concerns", "notes", "grants", "events"}
+TABLES = {"projects", "versions", "audits", "decisions", "concerns", "notes", "grants", "events",
+          "approved_settings"}
 
 
 def test_migrations_upgrade_an_empty_database_to_the_schema(registry_url):
@@ -28,7 +29,7 @@ def test_migrations_upgrade_an_empty_database_to_the_schema(registry_url):
     migrate(engine)
     migrate(engine)  # opening again is a no-op at head
 
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     assert TABLES <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         # schema.py (what the code reads and writes) says the same as the migration made.
@@ -166,7 +167,7 @@ def test_upgrading_a_database_made_by_0001_keeps_its_data(registry_url):
 
     migrate(engine)
 
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with engine.connect() as connection:
         assert connection.execute(text("SELECT role FROM grants")).scalar_one() == "admin"
         assert connection.execute(text("SELECT state FROM versions")).scalar_one() == "in_review"

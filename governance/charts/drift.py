@@ -7,7 +7,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fairsynth.drift.stats import normalised_score
-from fairsynth.governance.charts.style import BAD_COLOR, NEUTRAL_COLOR, apply_style
+from fairsynth.governance.charts.style import (
+    BAD_COLOR,
+    NEUTRAL_COLOR,
+    apply_style,
+    threshold_line,
+)
 
 # Scores are clipped here so one extreme column does not wash out the rest of the heatmap.
 SCORE_CAP = 3.0
@@ -50,9 +55,9 @@ def dataset_drift_bars(per_window: pd.DataFrame, *, drift_share: float = 0.5,
     """Share of drifted columns per window, red where it reaches the dataset-drift share."""
     colors = np.where(per_window["dataset_drift"], BAD_COLOR, NEUTRAL_COLOR)
     fig = go.Figure(go.Bar(x=per_window["window"], y=per_window["drifted_share"], marker_color=colors,
+                           showlegend=False,
                            hovertemplate="%{x}: %{y:.0%} of columns drifted<extra></extra>"))
-    fig.add_hline(y=drift_share, line_dash="dash", line_color=BAD_COLOR,
-                  annotation_text=f"dataset drift ({drift_share:.0%})")
+    threshold_line(fig, drift_share, f"dataset drift ({drift_share:.0%} of columns)")
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title="drifted columns")
     fig.update_xaxes(type="category", title="window start")
     return apply_style(fig, title=title, height=340)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.codes import display_group
 from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
@@ -26,7 +27,7 @@ def share_bars(shares: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     for side in ("real", "synthetic"):
         part = shares[shares["side"] == side].set_index("group").reindex(order)
         fig.add_bar(
-            name=side, x=order, y=part["share"] * 100, marker_color=SIDE_COLORS[side],
+            name=side, x=[display_group(g) for g in order], y=part["share"] * 100, marker_color=SIDE_COLORS[side],
             error_y={"type": "data", "symmetric": False,
                      "array": (part["ci_high"] - part["share"]) * 100,
                      "arrayminus": (part["share"] - part["ci_low"]) * 100},
@@ -77,7 +78,7 @@ def distribution_overlay(dist: pd.DataFrame, *, column: str, title: str | None =
 def impact_forest(impact: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Forest plot: disparate impact ratio per group with 95% interval, real vs synthetic."""
     shown = impact[impact["group"] != impact["reference_group"]].copy()
-    shown["row"] = shown["attribute"] + ": " + shown["group"]
+    shown["row"] = shown["attribute"].map(display_group) + ": " + shown["group"].map(display_group)
     order = (shown[shown["dataset"] == "real"].sort_values("ratio", ascending=False)["row"].tolist())
     order += [r for r in shown["row"].unique() if r not in order]
     fig = go.Figure()
@@ -120,7 +121,8 @@ def tstr_bars(result: pd.DataFrame, *, model: str, attribute: str, metric: str,
     fig = go.Figure()
     for trained_on in ("real", "synthetic"):
         side = part[part["trained_on"] == trained_on]
-        fig.add_bar(name=f"trained on {trained_on}", x=side["group"], y=side["value"],
+        fig.add_bar(name=f"trained on {trained_on}", x=side["group"].map(display_group),
+                    y=side["value"],
                     marker_color=TRAINED_COLORS[trained_on], customdata=side["n"],
                     hovertemplate="%{x}: %{y:.3f} (n = %{customdata:,})<extra></extra>")
     fig.update_layout(barmode="group", yaxis_title=metric, yaxis_range=[0, 1])

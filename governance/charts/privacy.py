@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.codes import display_group
 from fairsynth.governance.charts.style import (
     BAD_COLOR,
     GOOD_COLOR,
@@ -14,6 +15,7 @@ from fairsynth.governance.charts.style import (
     SYNTHETIC_COLOR,
     apply_style,
 )
+from fairsynth.privacy.measures import MEASURES, base_measure
 
 REFERENCE_MEASURES = ("exact_copy_rate", "dcr_closer_to_train_share", "dcr_median", "nndr_median")
 LEVEL_COLORS = {"low": GOOD_COLOR, "medium": "#f9a825", "high": BAD_COLOR, "unknown": NEUTRAL_COLOR}
@@ -22,7 +24,8 @@ LEVEL_COLORS = {"low": GOOD_COLOR, "medium": "#f9a825", "high": BAD_COLOR, "unkn
 def group_risk_figure(by_group: pd.DataFrame, measure: str, *, title: str | None = None) -> go.Figure:
     """One bar per protected group (coloured by risk level) with its 95% interval and the reference."""
     rows = by_group[by_group["measure"] == measure]
-    labels = [f"{a}: {g}" for a, g in zip(rows["attribute"], rows["group"], strict=True)]
+    labels = [f"{display_group(a)}: {display_group(g)}"
+              for a, g in zip(rows["attribute"], rows["group"], strict=True)]
     value = rows["value"].to_numpy(dtype=float)
     fig = go.Figure(go.Bar(
         x=value, y=labels, orientation="h",
@@ -39,7 +42,8 @@ def group_risk_figure(by_group: pd.DataFrame, measure: str, *, title: str | None
         fig.add_trace(go.Scatter(x=rows["reference"], y=labels, mode="markers", name="reference",
                                  marker={"symbol": "diamond", "size": 12, "color": REAL_COLOR}))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=measure)
+    spec = MEASURES.get(base_measure(measure))
+    fig.update_xaxes(title=spec.label if spec else measure.replace("_", " "), rangemode="tozero")
     return apply_style(fig, title=title, height=max(320, 60 + 38 * len(rows)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from fairsynth.foundation.codes import display_group
 from fairsynth.foundation.constants import FOUR_FIFTHS
 from fairsynth.governance.charts.privacy import group_risk_figure
 from fairsynth.governance.charts.style import (
@@ -14,12 +15,9 @@ from fairsynth.governance.charts.style import (
     REAL_COLOR,
     SYNTHETIC_COLOR,
     apply_style,
+    threshold_line,
 )
 from fairsynth.privacy.measures import MEASURES
-
-
-def _label(group: object) -> str:
-    return " & ".join(str(group).split("&"))
 
 
 def gap_figure(gaps: pd.DataFrame, *, top: int = 20) -> go.Figure:
@@ -28,7 +26,7 @@ def gap_figure(gaps: pd.DataFrame, *, top: int = 20) -> go.Figure:
     rows = rows.iloc[::-1]
     gap = 100 * rows["gap"]
     fig = go.Figure(go.Bar(
-        x=gap, y=[_label(g) for g in rows["group"]], orientation="h",
+        x=gap, y=[display_group(g) for g in rows["group"]], orientation="h",
         marker={"color": gap, "colorscale": GAP_SCALE, "cmid": 0},
         error_x={"type": "data", "symmetric": False,
                  "array": 100 * (rows["ci_high"] - rows["gap"]),
@@ -45,23 +43,36 @@ def gap_figure(gaps: pd.DataFrame, *, top: int = 20) -> go.Figure:
 
 
 def impact_figure(impact: pd.DataFrame, *, top: int = 20) -> go.Figure:
-    """Disparate impact ratio per group, real beside synthetic, with the four-fifths line."""
-    non_ref = impact[impact["group"] != impact["reference_group"]]
-    real = non_ref[non_ref["dataset"] == "real"].set_index(["attribute", "group"])["ratio"]
-    synth = non_ref[non_ref["dataset"] == "synthetic"].set_index(["attribute", "group"])["ratio"]
-    both = pd.DataFrame({"real": real, "synthetic": synth})
-    both = both.reindex((both["synthetic"] - both["real"]).abs().sort_values(ascending=False).index)
-    both = both.head(top).iloc[::-1]
-    labels = [f"{_label(a)}: {_label(g)}" for a, g in both.index]
+    """Disparate impact ratio per group, real beside synthetic, with the four-fifths line.
+
+    The reference group's own bar (ratio 1 on its side) stays in: it is the yardstick the other
+    bars are read against, and a missing bar reads as a missing group.
+    """
+    key = ["attribute", "group"]
+    real = impact[impact["dataset"] == "real"].set_index(key)
+    synth = impact[impact["dataset"] == "synthetic"].set_index(key)
+    both = pd.DataFrame({"real": real["ratio"], "synthetic": synth["ratio"]})
+    # One reference per attribute (DESIGN: the real data's); its bar is drawn on both sides.
+    refs = {(a, r) for (a, _), r in real["reference_group"].items()}
+    change = (both["synthetic"] - both["real"]).abs().fillna(0)
+    others = change[[k not in refs for k in change.index]].sort_values(ascending=False, kind="stable")
+    # The groups with the largest changes, each attribute's reference above its groups.
+    chosen = others.head(top).index
+    rows = []
+    for attribute in dict.fromkeys(a for a, _ in chosen):
+        rows += [k for k in both.index if k[0] == attribute and k in refs]
+        rows += [k for k in chosen if k[0] == attribute]
+    both = both.reindex(rows).iloc[::-1]
+    labels = [f"{display_group(a)}: {display_group(g)}"
+              + (" (reference)" if (a, g) in refs else "") for a, g in both.index]
     fig = go.Figure()
     for side, color in (("real", REAL_COLOR), ("synthetic", SYNTHETIC_COLOR)):
         fig.add_trace(go.Bar(x=both[side], y=labels, orientation="h", name=side,
                              marker_color=color,
-                             hovertemplate="%{y}<br>" + side + " ratio %{x:.2f}<extra></extra>"))
-    fig.add_vline(x=FOUR_FIFTHS, line_dash="dash", line_color=BAD_COLOR,
-                  annotation_text=f"four-fifths ({FOUR_FIFTHS})")
+                             hovertemplate="%{y}<br>" + side + " ratio %{x:.3f}<extra></extra>"))
+    threshold_line(fig, FOUR_FIFTHS, f"four-fifths ({FOUR_FIFTHS})", axis="x")
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title="selection rate / reference group's rate")
+    fig.update_xaxes(title="selection rate / reference group's rate", rangemode="tozero")
     fig.update_yaxes(automargin=True)
     fig = apply_style(fig, title="Disparate impact, real vs synthetic (largest changes)",
                       height=max(380, 36 * len(both) + 160))
@@ -102,10 +113,9 @@ def dataset_drift_figure(dataset_drift: pd.DataFrame, *, threshold: float = 0.5)
     """Share of drifted columns per window, with the dataset-drift line."""
     fig = go.Figure(go.Scatter(
         x=[str(w) for w in dataset_drift["window"]], y=dataset_drift["drifted_share"],
-        mode="lines+markers", line_color=REAL_COLOR,
+        mode="lines+markers", line_color=REAL_COLOR, name="drifted columns",
         hovertemplate="%{x}<br>%{y:.0%} of columns drifted<extra></extra>"))
-    fig.add_hline(y=threshold, line_dash="dash", line_color=BAD_COLOR,
-                  annotation_text="dataset drift")
+    threshold_line(fig, threshold, f"dataset drift ({threshold:.0%} of columns)")
     fig.update_yaxes(title="share of drifted columns", range=[0, 1], tickformat=".0%")
     fig.update_xaxes(title="window start")
     return apply_style(fig, title="Share of drifted columns over time", height=380)

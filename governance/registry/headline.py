@@ -40,8 +40,13 @@ def headline(report: dict) -> Headline:
     """Headline figures of a report: policy verdict, lowest DI, largest |gap|, lowest fidelity, top risk."""
     policy = report.get("policy") or None
     failed = tuple(c["name"] for c in (policy or {}).get("checks", []) if c.get("passed") is False)
-    synthetic_di = [r.get("ratio") for r in report.get("disparate_impact") or []
-                    if r.get("dataset") == "synthetic"]
+    # The synthetic side's own four-fifths view (lowest over highest rate, as min_disparate_impact
+    # gates it); reports written before impact_summary existed fall back to the group ratios.
+    summary = report.get("impact_summary")
+    synthetic_di = ([r.get("min_max_ratio") for r in summary if r.get("dataset") == "synthetic"]
+                    if summary is not None else
+                    [r.get("ratio") for r in report.get("disparate_impact") or []
+                     if r.get("dataset") == "synthetic"])
     gaps = _finite(r.get("gap") for r in report.get("subgroup_gaps") or [])
     risks = [r.get("value") for r in report.get("privacy") or []
              if str(r.get("measure", "")).endswith("_risk")]

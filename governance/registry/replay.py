@@ -3,7 +3,8 @@
 The hash chain proves the log was not edited; this proves the tables were not edited behind it.
 Checked: each version's state is the `to` of its latest state-changing event (draft after its
 register event), each user's role is that of their latest init/grant event, and each audit run's
-report JSON hashes to the sha256 its audit event recorded; every row has its event and vice versa.
+report JSON hashes to the sha256 its audit event recorded, each approved configuration's settings
+text and dataset are those its event recorded; every row has its event and vice versa.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import json
 
 from sqlalchemy import Connection, select
 
-from fairsynth.governance.registry.schema import audits, events, grants, versions
+from fairsynth.governance.registry.schema import (
+    approved_settings,
+    audits,
+    events,
+    grants,
+    versions,
+)
 
 
 def policy_text_sha256(policy_toml: str) -> str:
@@ -85,4 +92,28 @@ def first_mismatch(connection: Connection) -> tuple[str, str] | None:
     if reports:
         audit_id, (_, event_id) = min(reports.items())
         return f"audit run {audit_id}", f"event {event_id} recorded it but the audits table has no such row"
+    return _settings_mismatch(connection)
+
+
+def _settings_mismatch(connection: Connection) -> tuple[str, str] | None:
+    """Each approved configuration against its approve_settings event."""
+    logged: dict[int, tuple[tuple, int]] = {}
+    for event_id, subject, payload in connection.execute(
+            select(events.c.id, events.c.subject, events.c.payload)
+            .where(events.c.action == "approve_settings").order_by(events.c.id)):
+        data = json.loads(payload)
+        logged[int(subject.partition(":")[2])] = (
+            (data.get("name"), data.get("settings_sha256"), data.get("dataset_sha256")), event_id)
+    for row in connection.execute(select(approved_settings).order_by(approved_settings.c.id)).mappings():
+        found = logged.pop(row["id"], None)
+        if found is None:
+            return f"approved settings {row['id']}", "no event approved them"
+        settings_sha = hashlib.sha256(row["settings_toml"].encode("utf-8", "surrogateescape")).hexdigest()
+        if found[0] != (row["name"], settings_sha, row["dataset_sha256"]):
+            return (f"approved settings {row['id']}", f"its name, settings or dataset differ from "
+                    f"what event {found[1]} recorded")
+    if logged:
+        approval_id, (_, event_id) = min(logged.items())
+        return (f"approved settings {approval_id}",
+                f"event {event_id} approved them but the approved_settings table has no such row")
     return None

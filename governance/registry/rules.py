@@ -27,6 +27,7 @@ REQUIRED_ROLE: dict[str, str] = {
     "flag": "approver",
     "retire": "approver",
     "reopen": "approver",
+    "approve_settings": "approver",
 }
 
 # Decision -> (states it may start from, state it leads to). Waive changes no state.

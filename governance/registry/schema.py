@@ -112,6 +112,20 @@ notes = Table(
     Column("written_at", String(40), nullable=False),
 )
 
+# A configuration may be approved again (new settings under one name): each approval is a row.
+approved_settings = Table(
+    "approved_settings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("project_id", Integer, ForeignKey("projects.id")),
+    Column("settings_toml", Text, nullable=False),  # the settings as used: shares and rates written out
+    Column("settings_sha256", String(64), nullable=False),
+    Column("dataset_sha256", String(64), nullable=False),  # the real data the settings were tried on
+    Column("reason", Text, nullable=False),
+    Column("approved_by", String(200), nullable=False),
+    Column("approved_at", String(40), nullable=False),
+)
+
 grants = Table(
     "grants", metadata,
     Column("user", String(200), primary_key=True),

@@ -47,6 +47,7 @@ from fairsynth.governance.registry.schema import (
     projects,
     versions,
 )
+from fairsynth.governance.registry.settings_approvals import record_approval
 
 # Who the trail names for what a rule did by itself (review triggers, the review cadence).
 SYSTEM_ACTOR, SYSTEM_ROLE = "fairsynth", "system"
@@ -308,6 +309,13 @@ class Registry:
             if blocking:
                 decide.concern_trigger(tx, version, concern_id)
             return concern_id
+
+    def approve_settings(self, user: str, *, name: str, settings_toml: str, dataset_sha256: str,
+                         reason: str, project: str | None = None) -> dict:
+        """Record approved generation settings with the sha256 of the data tried on (approver)."""
+        with self._write(user, "approve_settings") as tx:
+            return record_approval(tx, name=name, settings_toml=settings_toml, reason=reason,
+                                   dataset_sha256=dataset_sha256, project=project)
 
     # -- decisions (rules in decisions.py) ----------------------------------------------------
     def approve(self, user: str, ref: str, reason: str) -> None:
