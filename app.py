@@ -22,6 +22,11 @@ PAGES = {
         st.Page("pages/generation.py", title="Generation", icon=":material/tune:"),
         st.Page("pages/notes.py", title="Notes & export", icon=":material/edit_note:"),
     ],
+    "Govern": [
+        st.Page("pages/govern_projects.py", title="Projects", icon=":material/folder_shared:"),
+        st.Page("pages/govern_datasets.py", title="Datasets", icon=":material/dataset:"),
+        st.Page("pages/govern_version.py", title="Version", icon=":material/verified:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

@@ -6,6 +6,7 @@ from fairsynth.foundation.errors import FairSynthError
 from fairsynth.foundation.samples import SAMPLES
 from fairsynth.foundation.schema import schema_comparison
 from fairsynth.ui.cache import bundled_pair
+from fairsynth.ui.govern import save_to_registry
 from fairsynth.ui.roles_editor import role_changes, role_editor
 from fairsynth.ui.state import active_pair, pair_source, set_pair
 from fairsynth.ui.uploads import upload_section
@@ -54,6 +55,9 @@ if new_roles is not None:
 
 for problem in pair.warnings:
     st.warning(problem.message)
+
+with st.expander("Save to registry"):
+    save_to_registry(pair, key="data")
 
 st.subheader("Preview")
 real_tab, synth_tab = st.tabs([f"Real · {pair.real_name}", f"Synthetic · {pair.synthetic_name}"])

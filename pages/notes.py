@@ -20,6 +20,7 @@ from fairsynth.governance.policy import parse_policy
 from fairsynth.ui.adoption import SETTINGS_KEY as ADOPTED_SETTINGS_KEY
 from fairsynth.ui.cache import cached_call
 from fairsynth.ui.focus import fix_in_generation_button
+from fairsynth.ui.govern import save_to_registry
 from fairsynth.ui.state import NOTES_ERROR_KEY, require_pair, session_notes, store_session_notes
 
 # The Generation page may record the settings that made a synthetic side, keyed by its sha256.
@@ -95,7 +96,8 @@ for part in report.parts:
     if part.status == "error":
         st.warning(f"The {part.part.replace('_', ' ')} part could not run: {part.message}")
 
-tab_findings, tab_free, tab_export = st.tabs(["Findings", "Free notes", "Export"])
+tab_findings, tab_free, tab_export, tab_registry = st.tabs(
+    ["Findings", "Free notes", "Export", "Save to registry"])
 
 with tab_findings:
     if not report.findings:
@@ -197,3 +199,8 @@ with tab_export:
     cols[-1].download_button("Notes (JSON)", data=notes_to_json(notes).encode(),
                              file_name="fairsynth_notes.json", mime="application/json",
                              key="download_notes", on_click="ignore")
+
+with tab_registry:
+    st.caption("Registers both files as versions of a project, this audit run under the project's "
+               "policy, and the notes above on the synthetic version.")
+    save_to_registry(pair, key="notes")

@@ -15,6 +15,8 @@ from fairsynth.governance.notes_store import (
     save_session_notes,
 )
 from fairsynth.ui.cache import bundled_pair
+from fairsynth.ui.persistence import RESTORED_KEY, remember_pair, restore_pair
+from fairsynth.ui.registry_access import open_version_table
 
 PAIR_KEY = "pair"
 SOURCE_KEY = "pair_source"
@@ -22,6 +24,8 @@ TOKEN_KEY = "session_token"
 TOKEN_PARAM = "s"
 NOTES_KEY = "notes"
 NOTES_ERROR_KEY = "notes_store_error"
+KEEP_ERROR_KEY = "pair_keep_error"
+RESTORE_ERROR_KEY = "pair_restore_error"
 
 
 def init_state() -> None:
@@ -31,10 +35,29 @@ def init_state() -> None:
         return
     st.session_state[PAIR_KEY] = None
     st.session_state[SOURCE_KEY] = None
+    if _restore():
+        return
     try:
-        set_pair(bundled_pair(DEFAULT_SAMPLE), f"sample: {SAMPLES[DEFAULT_SAMPLE].title}")
+        # Not set_pair: the default needs no pointer, so a bare visit writes no file.
+        st.session_state[PAIR_KEY] = bundled_pair(DEFAULT_SAMPLE)
+        st.session_state[SOURCE_KEY] = f"sample: {SAMPLES[DEFAULT_SAMPLE].title}"
     except FairSynthError as exc:
         st.session_state["startup_error"] = str(exc)
+
+
+def _restore() -> bool:
+    """Bring back the pair and roles saved under this URL's token (a reload, a restart)."""
+    try:
+        restored = restore_pair(st.session_state[TOKEN_KEY], open_version_table)
+    except FairSynthError as exc:
+        st.session_state[RESTORE_ERROR_KEY] = f"The pair saved for this link could not be restored: {exc}"
+        return False
+    if restored is None:
+        return False
+    pair, source, line = restored
+    st.session_state[PAIR_KEY], st.session_state[SOURCE_KEY] = pair, source
+    st.session_state[RESTORED_KEY] = (line, source)
+    return True
 
 
 def active_pair() -> DatasetPair | None:
@@ -46,6 +69,7 @@ def set_pair(pair: DatasetPair, source: str) -> None:
     """Make `pair` the active pair (only called with a validated pair, so a bad upload keeps the old one)."""
     st.session_state[PAIR_KEY] = pair
     st.session_state[SOURCE_KEY] = source
+    st.session_state[KEEP_ERROR_KEY] = remember_pair(session_token(), pair, source)
 
 
 def pair_source() -> str | None:

@@ -10,6 +10,7 @@ from fairsynth.foundation.errors import FairSynthError, PairValidationError
 from fairsynth.foundation.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS, LoadedTable, load_table
 from fairsynth.foundation.pair import DatasetPair, make_pair
 from fairsynth.foundation.roles import Roles, infer_roles
+from fairsynth.ui.persistence import keep_upload
 from fairsynth.ui.state import active_pair, pair_source, set_pair
 
 TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
@@ -25,7 +26,9 @@ def _parse(digest: str, name: str, _data: bytes) -> LoadedTable:
 def load_upload(upload) -> LoadedTable:
     """Parse one Streamlit upload, cached by its content digest."""
     data = upload.getvalue()
-    return _parse(hashlib.sha256(data).hexdigest(), upload.name, data)
+    table = _parse(hashlib.sha256(data).hexdigest(), upload.name, data)
+    keep_upload(data, upload.name, table.sha256)  # so a reload or restart can rebuild the pair
+    return table
 
 
 def _load_each(uploads: dict) -> tuple[dict[str, LoadedTable], list[str]]:
