@@ -41,7 +41,10 @@ def loader_frame(rows: pa.Table, row: str, csv_types: dict[str, str] | None, pat
             frame[field.name] = frame[field.name].astype("category")
     for col in frame.columns:
         dtype = expected.get(col)
-        fixed = isinstance(dtype, pd.api.extensions.ExtensionDtype) or (
+        # A category dtype read off an empty table has no categories: casting to it would turn
+        # every value missing; text is already a category of the sample's values above.
+        fixed = (isinstance(dtype, pd.api.extensions.ExtensionDtype)
+                 and not isinstance(dtype, pd.CategoricalDtype)) or (
             dtype is not None and pd.api.types.is_datetime64_any_dtype(dtype))
         if fixed and frame[col].dtype != dtype:
             frame[col] = _as_dtype(frame[col], dtype)

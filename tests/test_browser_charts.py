@@ -110,7 +110,7 @@ def test_every_page_chart_reads_well_on_a_projector(page: Page, app_url: str, sa
     page.set_viewport_size({"width": 1400, "height": 1000})
     _load(page, app_url, sample)
     for title in PAGES[sample]:
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
         charts = page.get_by_test_id("stPlotlyChart")
         expect(charts.first).to_be_visible(timeout=120_000)

@@ -20,7 +20,7 @@ ADULT_PAGES = {
 
 
 def _open(page: Page, title: str, *, chart: bool) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
     if chart:
         drawn = page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first

@@ -93,15 +93,15 @@ def test_pair_survives_reload_and_restart_then_registry(page: Page, browser, set
             timeout=LONG)
 
         nav = page.get_by_test_id("stSidebarNav")
-        nav.get_by_role("link", name="Projects").click()
-        expect(page.get_by_text("show the registry in the dashboard")).to_be_visible(timeout=LONG)
+        nav.get_by_role("link", name="Projects", exact=True).click()
+        expect(page.get_by_text("Purpose · show the registry in the dashboard")).to_be_visible(timeout=LONG)
         settle(page)
         shot(page, "projects")
-        nav.get_by_role("link", name="Datasets").click()
+        nav.get_by_role("link", name="Datasets", exact=True).click()
         expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=LONG)
         settle(page)
         shot(page, "datasets")
-        nav.get_by_role("link", name="Version").click()
+        nav.get_by_role("link", name="Version", exact=True).click()
         expect(page.get_by_role("heading", name=re.compile("v2 · mine_synthetic.csv"))).to_be_visible(
             timeout=LONG)
         expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible(
@@ -120,7 +120,7 @@ def test_pair_survives_reload_and_restart_then_registry(page: Page, browser, set
             fresh = other.new_page()
             fresh.goto(url)
             expect(fresh.get_by_test_id("stSidebar")).to_contain_text("sample:", timeout=LONG)
-            fresh.get_by_test_id("stSidebarNav").get_by_role("link", name="Version").click()
+            fresh.get_by_test_id("stSidebarNav").get_by_role("link", name="Version", exact=True).click()
             fresh.get_by_role("button", name="Open this pair in the analysis pages").click()
             expect(fresh.get_by_role("heading", name="Representativeness").first).to_be_visible(
                 timeout=LONG)

@@ -85,7 +85,7 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _open_page(page: Page, title: str, heading: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=TIMEOUT)
 
 

@@ -45,7 +45,7 @@ def test_uploaded_pair_with_corrected_roles_works_on_every_page(page: Page, app_
     shot("journey5_data")
 
     for title in ("Representativeness", "Fairness", "Drift", "Generation", "Privacy", "Notes & export"):
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=LONG)
         if title in ("Representativeness", "Fairness"):
             drawn = page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first

@@ -19,7 +19,7 @@ OVERFLOW_JS = """() => { const w = document.documentElement.clientWidth; let wor
 
 def _open(page: Page, title: str) -> None:
     settle(page)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=LONG)
 
 

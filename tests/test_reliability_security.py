@@ -223,6 +223,8 @@ def test_ui_code_never_lists_cache_entries_and_keys_them_by_content():
     for name, signature in cached:
         if "def bundled_pair(name: str)" in signature:
             continue  # keyed by a registry name of read-only files shipped with the code
+        if "def _open(url: str, local_user: str | None) -> Registry" in signature:
+            continue  # the server's one connection pool to the registry, keyed by its URL: no data
         params = re.search(r"\((.*)\)", signature).group(1)
         assert re.search(r"\b\w*(hash|digest)\b", params), (name, signature)
         assert re.search(r"\b_(pair|data)\b", params), (name, signature)
