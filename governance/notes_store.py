@@ -7,15 +7,13 @@ The folder is $FAIRSYNTH_DATA_DIR, or ./fairsynth_data/ (git-ignored) when that 
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.paths import data_dir
+from fairsynth.foundation.paths import atomic_write, data_dir
 from fairsynth.governance.notes import MitigationNote, notes_from_json, notes_to_json
 
 TOKEN_BYTES = 16
@@ -43,17 +41,7 @@ def notes_path(token: str, *, root: Path | None = None) -> Path:
 def save_session_notes(token: str, notes: Iterable[MitigationNote], *, root: Path | None = None) -> Path:
     """Write the session's notes atomically (a crash mid-write leaves the previous file intact)."""
     path = notes_path(token, root=root)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(notes_to_json(notes))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, notes_to_json(notes).encode("utf-8"))
     return path
 
 

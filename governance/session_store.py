@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, LoadedTable, load_table
-from fairsynth.foundation.paths import data_dir
+from fairsynth.foundation.paths import atomic_write, data_dir
 from fairsynth.foundation.samples import SAMPLE_DIR, SAMPLES
 from fairsynth.governance.notes import utc_now
 from fairsynth.governance.notes_store import is_valid_token
@@ -54,20 +53,6 @@ def safe_name(name: str) -> str:
     return cleaned[-120:]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _upload_folder(sha256: str, root: Path | None = None) -> Path:
     if not _SHA.fullmatch(sha256 or ""):
         raise InvalidInputError("A kept file is named by a sha256 of 64 lowercase hex characters.")
@@ -90,7 +75,7 @@ def keep_bytes(data: bytes, name: str, *, sha256: str, root: Path | None = None)
     if existing is not None:
         return existing
     path = _upload_folder(sha256, root) / safe_name(name)
-    _atomic_write(path, data)
+    atomic_write(path, data)
     return path
 
 
@@ -134,7 +119,7 @@ def save_pointer(token: str, sides: dict[str, dict], roles: dict, source: str, *
     saved = SavedPair(sides=sides, roles=roles, source=source, saved_at=now or utc_now())
     body = {"format": POINTER_FORMAT, "version": 1, "saved_at": saved.saved_at,
             "source": source, "roles": roles, "sides": sides}
-    _atomic_write(pointer_path(token, root=root), json.dumps(body, indent=1).encode("utf-8"))
+    atomic_write(pointer_path(token, root=root), json.dumps(body, indent=1).encode("utf-8"))
     return saved
 
 
