@@ -78,8 +78,10 @@ def _encode_labels(frames: dict[str, pd.Series]) -> Encoded:
     width = len(candidates)
     out = {}
     for side, (codes, labels) in per_side.items():
-        # The extra last entry maps the -1 sentinel (missing) to `width`.
-        mapping = _small_codes(np.array([index[t] for t in labels] + [width], dtype=np.int64), width)
+        # The extra last entry maps the -1 sentinel (missing) to `width`; a value whose text is the
+        # missing label itself is that same group (its label could not tell the two apart).
+        mapping = _small_codes(np.array([index.get(t, width) for t in labels] + [width],
+                                        dtype=np.int64), width)
         out[side] = np.take(mapping, codes)
     # Categories no row uses (a categorical dtype may list them) are dropped from the support.
     used = np.zeros(width + 1, dtype=bool)

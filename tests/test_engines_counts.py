@@ -143,3 +143,19 @@ def test_calendar_windows_match_pandas_periods(freq):
     expected = times.dt.to_period(period).dt.start_time
     assert starts.isna().equals(expected.isna())
     assert (starts.dropna() == expected.dropna()).all()
+
+
+def test_a_value_spelled_like_the_missing_label_is_the_missing_group():
+    import pandas as pd
+
+    from fairsynth.engines.pandas_encoding import encode
+    from fairsynth.foundation.codes import MISSING
+
+    # Text "(missing)" in a categorical column (e.g. filled in by an upstream tool) used to crash.
+    real = pd.Series(["a", MISSING, None, "b"], dtype="category")
+    synthetic = pd.Series(["a", "a", MISSING, "b"])
+    coded = encode({"real": real, "synthetic": synthetic})
+    assert list(coded.values) == ["a", "b"]
+    width = len(coded.values)
+    assert list(coded.codes["real"]) == [0, width, width, 1]
+    assert list(coded.codes["synthetic"]) == [0, 0, width, 1]
