@@ -75,22 +75,10 @@ def build(folder: Path, n_versions: int, n_events: int) -> int:
 
 
 def time_pages(busiest: int, rounds: int) -> dict[str, list[float]]:
-    from streamlit.testing.v1 import AppTest
+    from fairsynth.ui.page_timing import rerun_times
 
     os.environ["FAIRSYNTH_USER"] = "admin"
-    times: dict[str, list[float]] = {}
-    for page in PAGES:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-        at.session_state["govern_version"] = busiest
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-        times[page] = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            at.run()
-            times[page].append(time.perf_counter() - start)
-            assert not at.exception, at.exception
-    return times
+    return rerun_times(PAGES, state={"govern_version": busiest}, rounds=rounds)
 
 
 def main() -> None:
