@@ -24,7 +24,7 @@ from fairsynth.generation import GenerationSettings, fit_synthesizer
 from fairsynth.generation.library import settings_dir
 from fairsynth.generation.resolve import settings_as_used
 from fairsynth.governance.registry.store import Registry
-from fairsynth.governance.settings_file import SETTINGS_KEY, SIDE_CAR_SUFFIX, recorded_settings_text
+from fairsynth.governance.settings_file import SETTINGS_KEY, SIDE_CAR_SUFFIX
 
 APPROVAL_TABLE = "approval"
 LEDGER_TABLE = "privacy_ledger"
@@ -86,14 +86,13 @@ def read_generator_settings(path: Path) -> GenerationSettings | dict:
     return _with_tables(path.read_text(encoding="utf-8"))
 
 
-def recorded_generator_settings(path: Path) -> GenerationSettings | dict | None:
-    """The settings `generate` recorded with a synthetic file (Parquet metadata or the CSV's
-    side-car), in read_generator_settings' form; None when the file carries none.
+def settings_from_record(text: str | None) -> GenerationSettings | dict | None:
+    """The settings `generate` recorded with a synthetic file (governance.settings_file's text), in
+    read_generator_settings' form; None when the file carries none.
 
     A record that is not valid settings is left out of the lineage rather than failing the audit
     of data it does not describe.
     """
-    text = recorded_settings_text(path)
     if not text:
         return None
     try:

@@ -46,12 +46,13 @@ def _check_outputs(outs: list[str]) -> None:
 def _settings(path: Path | None, synthetic: Path):
     # --generator-settings, else what `generate` recorded with the synthetic file; an [approval]
     # table in either (governance.approvals) goes into the lineage too.
-    if path is None and recorded_settings_text(synthetic) is None:
+    record = recorded_settings_text(synthetic) if path is None else None
+    if path is None and record is None:
         return None
     # Only then: reading settings imports the generation package (scipy's optimisers).
-    from fairsynth.governance.approvals import read_generator_settings, recorded_generator_settings
+    from fairsynth.governance.approvals import read_generator_settings, settings_from_record
 
-    return recorded_generator_settings(synthetic) if path is None else read_generator_settings(path)
+    return settings_from_record(record) if path is None else read_generator_settings(path)
 
 
 def run(args: argparse.Namespace) -> int:
