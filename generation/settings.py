@@ -24,6 +24,18 @@ SHARE_TOLERANCE = 1e-6
 EXTRA_TABLES = ("approval", "privacy_ledger")
 
 
+
+def conditioning_candidates(real: pd.DataFrame, roles: Roles) -> list[str]:
+    """Columns that can condition generation: not the target, at most MAX_CONDITIONING_GROUPS values."""
+    return [c for c in real.columns if c != roles.target
+            and real[c].nunique(dropna=False) <= MAX_CONDITIONING_GROUPS]
+
+
+def default_conditioning(real: pd.DataFrame, roles: Roles) -> tuple[str, ...]:
+    """The protected attributes that can condition generation (the Generation page's default)."""
+    candidates = conditioning_candidates(real, roles)
+    return tuple(c for c in roles.protected if c in candidates)
+
 @dataclass(frozen=True)
 class GenerationSettings:
     """Rows, conditioning attributes, target shares and outcome rates per group, mode and seed.

@@ -18,6 +18,7 @@ from fairsynth.foundation.windows import DEFAULT_FREQ, FREQS
 from fairsynth.governance.charts.drift import dataset_drift_bars, drift_heatmap
 from fairsynth.governance.charts.over_time import window_impact_figure, window_share_figure
 from fairsynth.governance.findings_over_time import undefined_impact_sentence, what_changed
+from fairsynth.governance.options import AuditOptions
 from fairsynth.ui.cache import cached_call
 from fairsynth.ui.embed import fit_to_frame
 from fairsynth.ui.state import require_pair
@@ -49,7 +50,7 @@ freq_name = left.selectbox("Window", list(FREQ_NAMES), index=list(FREQS).index(D
 freq = FREQ_NAMES[freq_name]
 reference_name = middle.selectbox("Compare each window with", list(REFERENCES), key="drift_reference")
 reference = REFERENCES[reference_name]
-min_rows = last.number_input("Minimum rows per window", min_value=1, value=30, step=10,
+min_rows = last.number_input("Minimum rows per window", min_value=1, value=AuditOptions.min_count, step=10,
                              key="drift_min_rows")
 options = {"freq": freq, "min_rows": int(min_rows)}
 

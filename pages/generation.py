@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
-from fairsynth.generation import GenerationSettings, fit_dp_synthesizer, fit_synthesizer
+from fairsynth.generation import GenerationSettings, fit_dp_synthesizer
 from fairsynth.generation.compare import (
     before_after,
     expected_effect,
@@ -14,7 +14,12 @@ from fairsynth.generation.compare import (
 )
 from fairsynth.generation.dp_budget import ledger_sentence
 from fairsynth.generation.library import list_approved, load_approved, save_approved, settings_dir
-from fairsynth.generation.settings import MAX_CONDITIONING_GROUPS, MODES, SEPARATOR
+from fairsynth.generation.settings import (
+    MODES,
+    SEPARATOR,
+    conditioning_candidates,
+    default_conditioning,
+)
 from fairsynth.governance.charts.generation import (
     expected_impact,
     expected_shares,
@@ -23,6 +28,7 @@ from fairsynth.governance.charts.generation import (
     impact_change,
 )
 from fairsynth.ui.adoption import adopt_generated, show_adoption_flash
+from fairsynth.ui.cache import fitted_synthesizer
 from fairsynth.ui.dp_panel import dp_budget_widgets, sweep_panel
 from fairsynth.ui.focus import requested_focus
 from fairsynth.ui.state import require_pair
@@ -40,12 +46,6 @@ show_adoption_flash()
 if (focus := requested_focus()) is not None:
     st.info(f"Opened from a finding about **{focus.replace(SEPARATOR, ' & ')}**: the comparison "
             "after **Generate** opens on it. Set its target shares or rates below.")
-
-
-@st.cache_resource(show_spinner="Fitting the synthesizer…", max_entries=8)
-def _fitted(pair_hash: str, conditioning: tuple[str, ...], seed: int, _pair):
-    settings = GenerationSettings(rows=1, conditioning=conditioning, seed=seed)
-    return fit_synthesizer(_pair.real, _pair.roles, settings)
 
 
 def _load_into_widgets(name: str) -> None:
@@ -74,9 +74,8 @@ def _load_into_widgets(name: str) -> None:
 
 
 # ---------------------------------------------------------------- settings
-candidates = [c for c in real.columns if c != roles.target
-              and real[c].nunique(dropna=False) <= MAX_CONDITIONING_GROUPS]
-st.session_state.setdefault("gen_conditioning", [c for c in roles.protected if c in candidates])
+candidates = conditioning_candidates(real, roles)
+st.session_state.setdefault("gen_conditioning", list(default_conditioning(real, roles)))
 st.session_state.setdefault("gen_rows", len(real))
 st.session_state.setdefault("gen_seed", 0)
 left, right = st.columns([2, 1])
@@ -94,7 +93,7 @@ if st.session_state.get("gen_load_error"):
     st.error(st.session_state.pop("gen_load_error"))
 
 try:
-    model = _fitted(pair.content_hash, conditioning, int(seed), pair)
+    model = fitted_synthesizer(pair, conditioning, int(seed))
     baseline = GenerationSettings(rows=len(real), conditioning=conditioning)
     real_groups = expected_effect(model.plan(baseline), baseline)
 except FairSynthError as exc:

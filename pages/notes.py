@@ -48,7 +48,7 @@ def save_notes(notes: list[MitigationNote]) -> None:
 
 with st.expander("Audit options and policy"):
     left, right = st.columns(2)
-    min_count = left.number_input("Minimum subgroup count", min_value=1, value=30, step=5,
+    min_count = left.number_input("Minimum subgroup count", min_value=1, value=AuditOptions.min_count, step=5,
                                   key="notes_min_count")
     max_order = left.selectbox("Largest intersection", [1, 2, 3], index=2, key="notes_max_order")
     freq = right.selectbox("Drift window", list(FREQS), index=list(FREQS).index(DEFAULT_FREQ),

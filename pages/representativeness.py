@@ -12,6 +12,7 @@ from fairsynth.governance.charts.fairness import (
     gap_heatmap,
     share_bars,
 )
+from fairsynth.governance.options import AuditOptions
 from fairsynth.ui.cache import cached_call
 from fairsynth.ui.state import require_pair
 
@@ -20,7 +21,8 @@ st.title("Representativeness")
 st.caption("Does the synthetic data keep the share of every protected group and intersection, "
            "and the distribution of every column within each group?")
 
-min_count = st.number_input("Minimum rows per subgroup (smaller groups are flagged)", 1, 10_000, 30,
+min_count = st.number_input("Minimum rows per subgroup (smaller groups are flagged)", 1, 10_000,
+                            AuditOptions.min_count,
                             key="repr_min_count")
 try:
     with st.spinner("Counting rows per group and intersection..."):

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 
+from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
@@ -32,6 +33,10 @@ SERVER_FLAGS = (
     "--server.enableXsrfProtection", "true", "--server.enableStaticServing", "false",
     "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
     "--client.toolbarMode", "minimal",
+    # Streamlit runs a full gc.collect(2) after every script run by default; with several
+    # sessions and large frames in memory that held the GIL for about a sixth of the server's
+    # busy time under `make load` (py-spy). Python's own generational GC still runs.
+    "--runner.postScriptGC", "false",
 )
 
 
@@ -46,6 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     port = args[args.index("--port") + 1] if "--port" in args else "8501"
     PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), "--server.port", port, *SERVER_FLAGS]
+    from fairsynth.ui.warm import start_warm_thread  # after the flags: it imports the analyses
+
+    start_warm_thread(Runtime.exists)
     sys.exit(cli.main())
 
 
@@ -58,10 +66,15 @@ def free_port() -> int:
 
 
 def start_server(*, port: int | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 60) -> tuple[subprocess.Popen, str]:
-    """Start the dashboard headless on loopback (tests, load runs) and wait until it is healthy."""
+                 timeout: float = 60, warm: bool = False) -> tuple[subprocess.Popen, str]:
+    """Start the dashboard headless on loopback (tests, load runs) and wait until it is healthy.
+
+    `warm`: warm up the bundled samples (ui/warm.py); off by default, since tests time nothing and
+    a warm-up would compete with the first of them for the CPU."""
+    from fairsynth.ui.warm import WARM_ENV
+
     port = port or free_port()
-    proc = subprocess.Popen(command(port), env={**os.environ, **(env or {})},
+    proc = subprocess.Popen(command(port), env={**os.environ, WARM_ENV: "1" if warm else "0", **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
