@@ -105,7 +105,7 @@ def start_warm_thread(runtime_ready: Callable[[], bool]) -> threading.Thread | N
         return None
 
     def run() -> None:
-        # The caches ask for a script run context, which this thread has not: say so once, not per call.
+        # The caches ask for a script run context, which this thread has not: not worth a warning per call.
         logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
         while not runtime_ready():
             time.sleep(0.05)
