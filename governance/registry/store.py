@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,12 @@ from fairsynth.governance.registry.chain import (
     now_utc,
     verify_chain,
 )
-from fairsynth.governance.registry.database import make_engine, migrate, write_transaction
+from fairsynth.governance.registry.database import (
+    after_commit_actions,
+    make_engine,
+    migrate,
+    write_transaction,
+)
 from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
 from fairsynth.governance.registry.files import store_copy
 from fairsynth.governance.registry.headline import headline
@@ -119,15 +124,17 @@ class Registry:
 
     @contextmanager
     def _write(self, user: str, action: str) -> Iterator[Tx]:
-        with write_transaction(self.engine) as connection:
+        with write_transaction(self.engine, fault_point="registry") as connection:
             role = q.role_of(connection, user)
             needed = REQUIRED_ROLE[action]
             if not role_allows(role, needed):
                 raise RefusedError(_role_refusal(user, role, action, needed))
-            tx = Tx(connection, user, role)
-            yield tx
-        for deferred in tx.after_commit:
-            deferred()
+            yield Tx(connection, user, role, after_commit_actions(connection))
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One transaction around several writes (each still checks its actor's role): all of them
+        are committed together, or none if any is refused or the process dies first."""
+        return write_transaction(self.engine, fault_point="registry")
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
