@@ -3,6 +3,7 @@ and how it writes there so that a killed process leaves the old file or the new 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -124,4 +125,8 @@ def clean_stale_temps(root: Path | None = None) -> list[Path]:
             if is_temp_name(name) and not path.is_symlink() and _writer_gone(path, now):
                 path.unlink(missing_ok=True)
                 removed.append(path)
+    for parent in {p.parent for p in removed} - {root}:
+        # A folder made for the killed write alone (uploads/<sha256>/) goes with it.
+        with contextlib.suppress(OSError):
+            parent.rmdir()
     return removed

@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from fairsynth.foundation.faults import pause
 from fairsynth.foundation.paths import data_dir, resource
-from fairsynth.governance.registry.errors import RegistryUnavailableError
+from fairsynth.governance.registry.errors import RegistryOutageError, RegistryUnavailableError
 
 REGISTRY_URL_ENV = "FAIRSYNTH_REGISTRY_URL"
 SQLITE_FILE = "registry.db"
@@ -72,14 +72,14 @@ def make_engine(url: str | None = None) -> Engine:
         f"The registry runs on SQLite or PostgreSQL, not {parsed.get_backend_name()} ({shown_url(url)}).")
 
 
-def _outage_as_one_sentence(context) -> RegistryUnavailableError | None:
-    """A lost or refused connection becomes RegistryUnavailableError with one sentence (the pages
+def _outage_as_one_sentence(context) -> RegistryOutageError | None:
+    """A lost or refused connection becomes RegistryOutageError with one sentence (the pages
     and the CLI show it as such); a failed pre-ping is left to the pool, which reconnects."""
     if context.is_pre_ping or not (context.is_disconnect or context.connection is None):
         return None
     url = shown_url(str(context.engine.url)) if context.engine is not None else "its database"
-    return RegistryUnavailableError(
-        f"The registry's database at {url} cannot be reached right now "
+    return RegistryOutageError(
+        f"The registry's database at {url} does not answer right now "
         f"({_first_line(context.original_exception)}); try again in a moment.")
 
 
