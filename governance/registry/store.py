@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import clean_stale_temps
 from fairsynth.governance.policy import parse_policy
 from fairsynth.governance.registry import decisions as decide
 from fairsynth.governance.registry import queries as q
@@ -32,7 +33,7 @@ from fairsynth.governance.registry.database import (
     write_transaction,
 )
 from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
-from fairsynth.governance.registry.files import store_copy
+from fairsynth.governance.registry.files import store_copy, store_root
 from fairsynth.governance.registry.headline import headline
 from fairsynth.governance.registry.inspect_file import inspect_table
 from fairsynth.governance.registry.replay import report_sha256
@@ -117,6 +118,7 @@ class Registry:
         """Open the registry at `url` (default: $FAIRSYNTH_REGISTRY_URL or the SQLite file), migrated."""
         engine = make_engine(url)
         migrate(engine)
+        clean_stale_temps(store_root())  # copies a killed CLI run or server left half-done
         return cls(engine)
 
     def close(self) -> None:
