@@ -95,6 +95,8 @@ def _sqlite_engine(parsed) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        # A commit is on disk before it is acknowledged (a power cut keeps it, not only a kill).
+        cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
