@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -37,6 +38,32 @@ def session_token(url: str) -> str:
     return found.group(1)
 
 
+class Marker:
+    """The fault point's marker as a named pipe: the server's write of it wakes the test up (a
+    select on the pipe, no polling); a server that dies first is noticed within a second."""
+
+    def __init__(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        os.mkfifo(path)
+        self.path = path
+        # Opened before the server starts, so its write never waits for a reader.
+        self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+
+    def wait(self, proc: subprocess.Popen, timeout: float = 180) -> str:
+        """The point the process paused at; fails if it exits or the timeout passes first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 1.0)
+            if ready and (said := os.read(self.fd, 256)):
+                return said.decode()
+            assert proc.poll() is None, "the process exited before reaching its fault point"
+        raise AssertionError(f"the process did not reach its fault point in {timeout:.0f} s")
+
+    def close(self) -> None:
+        os.close(self.fd)
+        self.path.unlink(missing_ok=True)
+
+
 @dataclass
 class CrashableApp:
     """One data folder served by successive dashboard processes, each maybe armed at a fault point."""
@@ -45,24 +72,20 @@ class CrashableApp:
     marker: Path
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen | None = None
+    armed: Marker | None = None
 
     def start(self, point: str | None = None) -> str:
         """Start a server on the data folder (armed at `point`, e.g. "notes@2"); its URL."""
         env = {"FAIRSYNTH_DATA_DIR": str(self.data), **self.env}
         if point:
+            self.armed = Marker(self.marker)
             env |= {PAUSE_ENV: point, MARKER_ENV: str(self.marker)}
-        self.marker.unlink(missing_ok=True)
         self.proc, url = start_server(env=env)
         return url
 
     def wait_paused(self, timeout: float = 180) -> None:
-        """Wait until the server reached its fault point: the marker file it writes there, never a
-        fixed time; fails at once if the server died instead."""
-        deadline = time.monotonic() + timeout
-        while not self.marker.exists():
-            assert self.proc.poll() is None, "the server exited before reaching its fault point"
-            assert time.monotonic() < deadline, f"the server did not reach its fault point in {timeout:.0f} s"
-            time.sleep(0.05)  # polling a file the server writes, at a short interval
+        """Wait until the server reached its fault point (it writes the marker there)."""
+        self.armed.wait(self.proc, timeout)
 
     def kill(self) -> None:
         """SIGKILL the server: no handler, no clean-up, as a crash or the OOM killer would."""
@@ -70,11 +93,16 @@ class CrashableApp:
         self.proc.wait(timeout=30)
         assert self.proc.returncode == -signal.SIGKILL
         self.proc = None
+        self.armed.close()
+        self.armed = None
 
     def stop(self) -> None:
         if self.proc is not None:
             stop_server(self.proc)
             self.proc = None
+        if self.armed is not None:
+            self.armed.close()
+            self.armed = None
 
 
 def registry_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

@@ -8,10 +8,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from fault_server import Marker
 
 from fairsynth.foundation import paths
 from fairsynth.foundation.faults import MARKER_ENV, PAUSE_ENV
@@ -87,17 +87,18 @@ def test_an_unknown_fault_point_stops_the_process_with_one_sentence():
 
 def _kill_cli_at(point: str, marker: Path, *args: str) -> None:
     """Run `fairsynth registry ARGS` armed at `point`, and SIGKILL it once it is there."""
+    armed = Marker(marker)
     env = {**os.environ, "FAIRSYNTH_USER": "bob", PAUSE_ENV: point, MARKER_ENV: str(marker)}
     proc = subprocess.Popen([sys.executable, "-m", "fairsynth.governance.cli", "registry", *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the CLI did not reach its fault point"
-        time.sleep(0.05)  # polling the marker the CLI writes at its fault point
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert armed.wait(proc, timeout=120) == point
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+    finally:
+        proc.kill()
+        armed.close()
 
 
 @pytest.mark.parametrize("point", ["registry-file", "registry"])
