@@ -18,7 +18,7 @@ import pandas as pd
 import tomli_w
 
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.paths import data_dir
+from fairsynth.foundation.paths import atomic_write, data_dir
 from fairsynth.generation.resolve import settings_as_used
 from fairsynth.generation.settings import GenerationSettings
 
@@ -81,7 +81,7 @@ def save_approved(settings: GenerationSettings, *, name: str, approved_by: str, 
     if dataset_sha256:
         data["approval"]["dataset_sha256"] = dataset_sha256
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    atomic_write(path, tomli_w.dumps(data).encode("utf-8"), private=False)
     return ApprovedSettings(name, settings, approved_by, reason, when, path)
 
 

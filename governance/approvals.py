@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import tomli_w
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import atomic_output, atomic_write
 from fairsynth.foundation.roles import Roles
 from fairsynth.generation import GenerationSettings, fit_synthesizer
 from fairsynth.generation.library import settings_dir
@@ -71,7 +72,8 @@ def approve_generation_settings(registry: Registry, user: str, settings: Generat
                 "registry_approval_id": row["id"]}
     path = out or settings_dir() / f"{_stem(row['name'])}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n" + tomli_w.dumps({APPROVAL_TABLE: approval}), encoding="utf-8")
+    atomic_write(path, (text + "\n" + tomli_w.dumps({APPROVAL_TABLE: approval})).encode("utf-8"),
+                 private=False)
     return ApprovedConfiguration(used, approval, path)
 
 
@@ -134,12 +136,15 @@ def write_with_settings(frame: pd.DataFrame, out: Path, record: str) -> None:
     """Write the table with its settings record: Parquet key-value metadata `fairsynth`, or beside a
     CSV as `<out>.fairsynth.toml` (what the registry reads when the file is registered)."""
     if out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False)
-        out.with_name(out.name + SIDE_CAR_SUFFIX).write_text(record, encoding="utf-8")
+        # The side-car first: a CSV that is there always has its record beside it.
+        atomic_write(out.with_name(out.name + SIDE_CAR_SUFFIX), record.encode("utf-8"), private=False)
+        with atomic_output(out) as tmp:
+            frame.to_csv(tmp, index=False)
         return
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = {**(table.schema.metadata or {}), SETTINGS_KEY: record.encode("utf-8")}
-    pq.write_table(table.replace_schema_metadata(meta), out)
+    with atomic_output(out) as tmp:
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
 
 
 def _stem(name: str) -> str:

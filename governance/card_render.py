@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import atomic_write
 from fairsynth.governance.card import NO_GUARANTEE, lineage_steps
 from fairsynth.governance.card_croissant import card_croissant
 from fairsynth.governance.export_markdown import fmt, md, md_table
@@ -167,5 +168,5 @@ def write_card(card: dict, out: Path) -> Path:
                 .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")) + "\n"
     else:
         text = card_markdown(card) if suffix == ".md" else card_html(card)
-    out.write_text(text, encoding="utf-8")
+    atomic_write(out, text.encode("utf-8"), private=False)
     return out

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import atomic_write
 
 OUTPUT_FORMATS = (".json", ".html")
 
@@ -75,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
                            min_count=args.min_count)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".json":
-        out.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
+        text = json.dumps(result.to_dict(), indent=2, default=str)
     else:
-        out.write_text(sweep_html(result, source=Path(args.real).name), encoding="utf-8")
+        text = sweep_html(result, source=Path(args.real).name)
+    atomic_write(out, text.encode("utf-8"), private=False)
     print(f"wrote {out}: {result.sentence}")
     return 0
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.paths import resource
+from fairsynth.foundation.paths import atomic_write, resource
 from fairsynth.governance.audit import AuditReport
 from fairsynth.governance.export_markdown import to_markdown
 from fairsynth.governance.tables import TABLES
@@ -189,11 +189,11 @@ def write_report(report: AuditReport, path: str | Path) -> list[Path]:
         target.mkdir(parents=True, exist_ok=True)
         written = []
         for name, csv_text in csv_tables(report).items():
-            (target / name).write_text(csv_text, encoding="utf-8")
+            atomic_write(target / name, csv_text.encode("utf-8"), private=False)
             written.append(target / name)
         return written
     spec = format_for_path(target)
     if not target.parent.is_dir():
         raise InvalidInputError(f"Cannot write '{path}': the folder {target.parent} does not exist.")
-    target.write_bytes(spec.render(report))
+    atomic_write(target, spec.render(report), private=False)
     return [target]

@@ -41,7 +41,7 @@ def notes_path(token: str, *, root: Path | None = None) -> Path:
 def save_session_notes(token: str, notes: Iterable[MitigationNote], *, root: Path | None = None) -> Path:
     """Write the session's notes atomically (a crash mid-write leaves the previous file intact)."""
     path = notes_path(token, root=root)
-    atomic_write(path, notes_to_json(notes).encode("utf-8"))
+    atomic_write(path, notes_to_json(notes).encode("utf-8"), fault_point="notes")
     return path
 
 

@@ -12,9 +12,9 @@ data folder or the samples.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +23,7 @@ import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.loading import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, LoadedTable, load_table
-from fairsynth.foundation.paths import atomic_write, data_dir
+from fairsynth.foundation.paths import atomic_write, data_dir, is_temp_name
 from fairsynth.foundation.samples import SAMPLE_DIR, SAMPLES
 from fairsynth.governance.notes import utc_now
 from fairsynth.governance.notes_store import is_valid_token
@@ -62,12 +62,13 @@ def _upload_folder(sha256: str, root: Path | None = None) -> Path:
 def kept_file(sha256: str, *, root: Path | None = None) -> Path | None:
     """The file kept under this content hash, or None."""
     folder = _upload_folder(sha256, root)
-    found = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".tmp-")) \
+    found = sorted(p for p in folder.glob("*") if p.is_file() and not is_temp_name(p.name)) \
         if folder.is_dir() else []
     return found[0] if found else None
 
 
-def keep_bytes(data: bytes, name: str, *, sha256: str, root: Path | None = None) -> Path:
+def keep_bytes(data: bytes, name: str, *, sha256: str, root: Path | None = None,
+               fault_point: str = "upload") -> Path:
     """Keep an upload's bytes under its sha256 (once; a second upload of the same bytes is free)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInputError(f"{name}: over the {MAX_UPLOAD_MB} MB upload limit, so not kept.")
@@ -75,19 +76,20 @@ def keep_bytes(data: bytes, name: str, *, sha256: str, root: Path | None = None)
     if existing is not None:
         return existing
     path = _upload_folder(sha256, root) / safe_name(name)
-    atomic_write(path, data)
+    atomic_write(path, data, fault_point=fault_point)
     return path
 
 
 def keep_frame(frame: pd.DataFrame, name: str, *, root: Path | None = None) -> tuple[str, Path]:
     """Write a table that has no file (a generated side) as Parquet; (its file's sha256, path)."""
-    with tempfile.TemporaryDirectory(dir=root or data_dir()) as tmp:
-        scratch = Path(tmp) / "frame.parquet"
-        frame.to_parquet(scratch, index=False)
-        data = scratch.read_bytes()
+    # Written in memory, not to a scratch file, so a killed server leaves nothing half-written.
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    data = buffer.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     stem = safe_name(name).removesuffix(".parquet")
-    return sha, keep_bytes(data, f"{stem}.parquet", sha256=sha, root=root)
+    return sha, keep_bytes(data, f"{stem}.parquet", sha256=sha, root=root,
+                           fault_point="generation")
 
 
 @cache
@@ -119,7 +121,8 @@ def save_pointer(token: str, sides: dict[str, dict], roles: dict, source: str, *
     saved = SavedPair(sides=sides, roles=roles, source=source, saved_at=now or utc_now())
     body = {"format": POINTER_FORMAT, "version": 1, "saved_at": saved.saved_at,
             "source": source, "roles": roles, "sides": sides}
-    atomic_write(pointer_path(token, root=root), json.dumps(body, indent=1).encode("utf-8"))
+    atomic_write(pointer_path(token, root=root), json.dumps(body, indent=1).encode("utf-8"),
+                 fault_point="pointer")
     return saved
 
 

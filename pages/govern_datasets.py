@@ -7,7 +7,7 @@ from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.registry import views
 from fairsynth.governance.registry.rules import STATES
 from fairsynth.ui.govern import STATE_COLORS, VERSION_KEY
-from fairsynth.ui.registry_access import registry
+from fairsynth.ui.registry_access import registry, registry_problem
 
 st.title("Datasets")
 st.caption("Every dataset version in the registry. A synthetic version's figures are those of "
@@ -16,7 +16,7 @@ try:
     reg = registry()
     projects = [p["name"] for p in views.projects_list(reg)]
 except FairSynthError as exc:
-    st.error(f"The registry is unavailable: {exc}")
+    st.error(registry_problem(exc))
     st.stop()
 
 left, right = st.columns([1, 2])

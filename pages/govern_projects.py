@@ -7,7 +7,7 @@ from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.registry import views
 from fairsynth.governance.registry.rules import REVIEW_TRIGGERS
 from fairsynth.ui.govern import attempt, show_flash
-from fairsynth.ui.registry_access import current_role, current_user, registry
+from fairsynth.ui.registry_access import current_role, current_user, registry, registry_problem
 from fairsynth.ui.text import md
 
 st.title("Projects")
@@ -19,7 +19,7 @@ try:
     charters = views.projects_list(reg)
     role = current_role(reg)
 except FairSynthError as exc:
-    st.error(f"The registry is unavailable: {exc}")
+    st.error(registry_problem(exc))
     st.stop()
 is_admin = role == "admin"
 

@@ -10,7 +10,7 @@ from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.charts.registry import audits_over_time, lineage_figure
 from fairsynth.governance.registry import views
 from fairsynth.ui.govern import VERSION_KEY, attempt, badge, open_in_analysis, show_flash
-from fairsynth.ui.registry_access import current_role, current_user, registry
+from fairsynth.ui.registry_access import current_role, current_user, registry, registry_problem
 from fairsynth.ui.text import md
 
 PENDING_KEY = "govern_pending_action"
@@ -26,7 +26,7 @@ try:
     choices = dict(views.version_choices(reg))
     role = current_role(reg)
 except FairSynthError as exc:
-    st.error(f"The registry is unavailable: {exc}")
+    st.error(registry_problem(exc))
     st.stop()
 if not choices:
     st.info("No version is registered yet: use **Save to registry** on the Data or Notes page.")

@@ -18,7 +18,12 @@ from fairsynth.governance.registry import views
 from fairsynth.governance.registry.pair_save import save_pair_run
 from fairsynth.ui.cache import cached_call
 from fairsynth.ui.persistence import REGISTRY_SIDES_KEY
-from fairsynth.ui.registry_access import current_user, open_version_table, registry
+from fairsynth.ui.registry_access import (
+    current_user,
+    open_version_table,
+    registry,
+    registry_problem,
+)
 from fairsynth.ui.state import session_notes, set_pair
 
 STATE_COLORS = {"draft": "gray", "in_review": "blue", "approved": "green", "review_due": "orange",
@@ -83,7 +88,7 @@ def save_to_registry(pair: DatasetPair, *, key: str) -> None:
     try:
         projects = [p["name"] for p in views.projects_list(registry())]
     except FairSynthError as exc:
-        st.warning(f"The registry is unavailable: {exc}")
+        st.warning(registry_problem(exc))
         return
     if not projects:
         st.caption("No project in the registry yet: an admin creates one on **Govern › Projects**.")

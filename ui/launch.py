@@ -1,5 +1,7 @@
 """Start the dashboard: `python -m fairsynth.ui.launch [--port N]` (what `fairsynth app` and `make run` call).
 
+At start it removes the temporary files a killed server left in the data folder.
+
 Streamlit treats a folder named pages/ next to the main script as a legacy multipage app
 until the first st.navigation call in the process; a deep link such as /fairness opened
 first on a fresh server would then run the page without app.py (no default pair, raw file
@@ -20,7 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 from fairsynth.foundation.loading import MAX_UPLOAD_MB
-from fairsynth.foundation.paths import resource
+from fairsynth.foundation.paths import clean_stale_temps, data_dir, resource
 
 ROOT = resource()
 # The hardened server settings, given as flags so they hold from any working folder (a config
@@ -50,6 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     port = args[args.index("--port") + 1] if "--port" in args else "8501"
     PagesManager.uses_pages_directory = False
+    # A server killed mid-write (SIGKILL, power loss) leaves in-progress temporary files; the
+    # finished files are whole (written atomically), so the leftovers are only removed.
+    clean_stale_temps(data_dir())
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), "--server.port", port, *SERVER_FLAGS]
     from fairsynth.ui.warm import start_warm_thread  # after the flags: it imports the analyses
 

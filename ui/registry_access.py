@@ -9,7 +9,11 @@ from fairsynth.foundation.errors import FairSynthError
 from fairsynth.foundation.loading import LoadedTable, load_table
 from fairsynth.governance.registry import queries as q
 from fairsynth.governance.registry.database import registry_url
-from fairsynth.governance.registry.errors import RefusedError
+from fairsynth.governance.registry.errors import (
+    RefusedError,
+    RegistryOutageError,
+    RegistryUnavailableError,
+)
 from fairsynth.governance.registry.identity import (
     acting_user,
     auth_mode,
@@ -32,6 +36,14 @@ def registry() -> Registry:
     """The registry at $FAIRSYNTH_REGISTRY_URL or $FAIRSYNTH_DATA_DIR/registry.db, migrated."""
     local = acting_user() if auth_mode() == "local" else None
     return _open(registry_url(), local)
+
+
+def registry_problem(exc: FairSynthError) -> str:
+    """The one sentence a page shows when the registry cannot answer: an outage says so itself
+    (and that it is temporary), anything else is prefixed."""
+    if isinstance(exc, RegistryUnavailableError):
+        return str(exc)
+    return f"The registry is unavailable: {exc}"
 
 
 def current_user() -> str | None:
@@ -57,6 +69,8 @@ def identity_line() -> str:
         if user is None:
             return f"Not signed in: the proxy sent no {identity_header()} header (read-only)."
         role = current_role()
+    except RegistryOutageError:
+        return "Registry offline: its database does not answer; try again in a moment."
     except FairSynthError as exc:
         return f"Registry unavailable: {exc}"
     mode = "local mode" if auth_mode() == "local" else f"via {identity_header()}"

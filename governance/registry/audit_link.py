@@ -52,12 +52,15 @@ def register_audit_run(report: AuditReport, *, real: Path, synthetic: Path, proj
                 charter = q.project_by_name(connection, project)
             policy_sha256 = (policy_text_sha256(charter["policy_toml"])
                              if charter is not None and charter["policy_toml"] else None)
-        real_id, _ = registry.register(user, real, project=project, kind="real")
-        synthetic_id, _ = registry.register(user, synthetic, project=project, kind="synthetic",
-                                            parent=real_id)
         data = report_to_dict(report)
-        return registry.record_audit(user, real_version=real_id, synthetic_version=synthetic_id,
-                                     report=data, policy_sha256=policy_sha256,
-                                     fairsynth_version=(data.get("lineage") or {}).get("fairsynth_version"))
+        # One transaction: both sides and the run are recorded together or not at all.
+        with registry.transaction():
+            real_id, _ = registry.register(user, real, project=project, kind="real")
+            synthetic_id, _ = registry.register(user, synthetic, project=project, kind="synthetic",
+                                                parent=real_id)
+            return registry.record_audit(
+                user, real_version=real_id, synthetic_version=synthetic_id, report=data,
+                policy_sha256=policy_sha256,
+                fairsynth_version=(data.get("lineage") or {}).get("fairsynth_version"))
     finally:
         registry.close()

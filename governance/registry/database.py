@@ -10,8 +10,10 @@ the same chain head, and concurrent writers queue instead of forking the chain.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
@@ -21,8 +23,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from fairsynth.foundation.faults import pause
 from fairsynth.foundation.paths import data_dir, resource
-from fairsynth.governance.registry.errors import RegistryUnavailableError
+from fairsynth.governance.registry.errors import RegistryOutageError, RegistryUnavailableError
 
 REGISTRY_URL_ENV = "FAIRSYNTH_REGISTRY_URL"
 SQLITE_FILE = "registry.db"
@@ -60,9 +63,24 @@ def make_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        # pre-ping: a connection the server dropped (a restart) is replaced at checkout, so the
+        # first action after an outage succeeds without restarting the app.
+        engine = create_engine(parsed, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _outage_as_one_sentence)
+        return engine
     raise RegistryUnavailableError(
         f"The registry runs on SQLite or PostgreSQL, not {parsed.get_backend_name()} ({shown_url(url)}).")
+
+
+def _outage_as_one_sentence(context) -> RegistryOutageError | None:
+    """A lost or refused connection becomes RegistryOutageError with one sentence (the pages
+    and the CLI show it as such); a failed pre-ping is left to the pool, which reconnects."""
+    if context.is_pre_ping or not (context.is_disconnect or context.connection is None):
+        return None
+    url = shown_url(str(context.engine.url)) if context.engine is not None else "its database"
+    return RegistryOutageError(
+        f"The registry's database at {url} does not answer right now "
+        f"({_first_line(context.original_exception)}); try again in a moment.")
 
 
 def _sqlite_engine(parsed) -> Engine:
@@ -77,6 +95,8 @@ def _sqlite_engine(parsed) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        # A commit is on disk before it is acknowledged (a power cut keeps it, not only a kill).
+        cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
@@ -88,14 +108,52 @@ def _sqlite_engine(parsed) -> Engine:
     return engine
 
 
+@dataclass
+class _OpenWrite:
+    engine: Engine
+    connection: Connection
+    # What to do once the outermost transaction has committed (erasing a retired file), in order.
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+
+# The write transaction this thread (or task) has open, which nested writes join.
+_OPEN_WRITE: ContextVar[_OpenWrite | None] = ContextVar("fairsynth_registry_write", default=None)
+
+
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One write transaction, committed at the end, holding the registry's write lock throughout."""
+def write_transaction(engine: Engine, *, fault_point: str | None = None) -> Iterator[Connection]:
+    """One write transaction, committed at the end, holding the registry's write lock throughout.
+
+    A write opened inside another on the same engine joins it, so several writes (both sides of a
+    pair, its audit, its notes) commit or vanish together; only the outermost commits, pauses at
+    `fault_point` first (foundation/faults.py) and then runs the after-commit actions.
+    """
+    joined = _OPEN_WRITE.get()
+    if joined is not None and joined.engine is engine:
+        yield joined.connection
+        return
     with engine.connect() as connection:
         connection = connection.execution_options(**{WRITE_OPTION: True})
-        with connection.begin():
-            lock_for_write(connection)
-            yield connection
+        opened = _OpenWrite(engine, connection)
+        token = _OPEN_WRITE.set(opened)
+        try:
+            with connection.begin():
+                lock_for_write(connection)
+                yield connection
+                if fault_point:
+                    pause(fault_point)
+        finally:
+            _OPEN_WRITE.reset(token)
+    for deferred in opened.after_commit:
+        deferred()
+
+
+def after_commit_actions(connection: Connection) -> list[Callable[[], object]]:
+    """The list of actions to run once `connection`'s open write transaction has committed."""
+    opened = _OPEN_WRITE.get()
+    if opened is None or opened.connection is not connection:
+        raise RuntimeError("after_commit_actions is called inside write_transaction only")
+    return opened.after_commit
 
 
 def lock_for_write(connection: Connection) -> None:

@@ -18,3 +18,8 @@ class UnknownVersionError(InvalidInputError):
 
 class RegistryUnavailableError(FairSynthError):
     """The registry's database cannot be opened or reached."""
+
+
+class RegistryOutageError(RegistryUnavailableError):
+    """The registry's database stopped answering (a restart, a network cut): temporary, the next
+    connection is tried afresh."""

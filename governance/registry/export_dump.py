@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from fairsynth.foundation.paths import atomic_write
 from fairsynth.governance.registry.chain import verify_chain
 from fairsynth.governance.registry.schema import metadata
 
@@ -29,17 +30,16 @@ def export_registry(engine: Engine, out: Path) -> list[Path]:
                         row[column] = json.loads(row[column])
             if table.name == "events":
                 path = out / "events.jsonl"
-                path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                encoding="utf-8")
+                text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
             else:
                 path = out / f"{table.name}.json"
-                path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+                text = json.dumps(rows, indent=2, ensure_ascii=False)
+            atomic_write(path, text.encode("utf-8"), private=False)
             written.append(path)
         report = verify_chain(connection)
     path = out / "verify.json"
-    path.write_text(json.dumps({"valid": report.valid, "checked": report.checked,
-                                "bad_event": report.bad_event, "bad_row": report.bad_row,
-                                "head": {"id": report.head_id, "hash": report.head_hash},
-                                "sentence": report.sentence()},
-                               indent=2), encoding="utf-8")
+    verdict = {"valid": report.valid, "checked": report.checked, "bad_event": report.bad_event,
+               "bad_row": report.bad_row, "head": {"id": report.head_id, "hash": report.head_hash},
+               "sentence": report.sentence()}
+    atomic_write(path, json.dumps(verdict, indent=2).encode("utf-8"), private=False)
     return [*written, path]

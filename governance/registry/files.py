@@ -11,11 +11,11 @@ import errno
 import hashlib
 import os
 import stat
-import uuid
 from pathlib import Path
 
 from fairsynth.foundation.errors import InvalidInputError
-from fairsynth.foundation.paths import data_dir
+from fairsynth.foundation.faults import pause
+from fairsynth.foundation.paths import data_dir, fsync_dir, temp_path
 from fairsynth.governance.registry.errors import RefusedError
 
 STORE_FOLDER = "store"
@@ -42,26 +42,32 @@ def file_sha256(path: str | Path) -> str:
 def store_copy(path: Path) -> tuple[str, Path]:
     """Copy a file into the store, hashing the bytes as they are copied; (sha256, the copy's path).
 
-    The copy is written to a `.partial` file and renamed to `<sha256><suffixes>` once its hash is
-    known, so the name always matches the bytes under it even if the source changes meanwhile.
+    The copy is written to a temporary file in the store (foundation.paths.temp_path), flushed to
+    disk and renamed to `<sha256><suffixes>` once its hash is known, so the name always matches
+    the bytes under it even if the source changes meanwhile, and a killed copy is never taken
+    for a stored file (its leftover is removed at the next server start).
     """
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"{path}: no such file.")
     root = store_root()
     root.mkdir(parents=True, exist_ok=True)
-    partial = root / f".{os.getpid()}.{uuid.uuid4().hex}.partial"
+    partial = temp_path(root, ".partial")
     digest = hashlib.sha256()
     try:
         with path.open("rb") as source, partial.open("xb") as copy:
             while chunk := source.read(CHUNK):
                 digest.update(chunk)
                 copy.write(chunk)
+            copy.flush()
+            os.fsync(copy.fileno())
         sha256 = digest.hexdigest()
         target = root / sha256[:2] / f"{sha256}{''.join(path.suffixes[-2:])}"
         target.parent.mkdir(parents=True, exist_ok=True)
+        pause("registry-file")
         # Another writer may have stored the same bytes meanwhile: replace is atomic and equivalent.
         os.replace(partial, target)
+        fsync_dir(target.parent)
     finally:
         partial.unlink(missing_ok=True)
     return sha256, target.resolve()

@@ -1,5 +1,6 @@
 """Save a dashboard pair to the registry: both files as versions, the audit run under the charter's
-policy, and the session's notes on the synthetic version (what "Save to registry" does)."""
+policy, and the session's notes on the synthetic version (what "Save to registry" does), all in
+one transaction."""
 
 from __future__ import annotations
 
@@ -39,22 +40,24 @@ def save_pair_run(registry: Registry, user: str, *, project: str, real: Path, sy
             charter["policy_toml"], source=f"charter of {project} (policy version "
                                            f"{charter['policy_version']})"))
         policy_sha256 = policy_text_sha256(charter["policy_toml"])
-    real_id, _ = registry.register(user, real, project=project, kind="real")
-    synthetic_id, new = registry.register(user, synthetic, project=project, kind="synthetic",
-                                          parent=real_id)
     data = report_to_dict(report)
-    audit_id = registry.record_audit(user, real_version=real_id, synthetic_version=synthetic_id,
-                                     report=data, policy_sha256=policy_sha256,
-                                     fairsynth_version=(data.get("lineage") or {}).get("fairsynth_version"))
-    with registry.engine.connect() as connection:
+    # One transaction: a save killed or refused half-way leaves neither side, audit nor note.
+    with registry.transaction() as connection:
+        real_id, _ = registry.register(user, real, project=project, kind="real")
+        synthetic_id, new = registry.register(user, synthetic, project=project, kind="synthetic",
+                                              parent=real_id)
+        audit_id = registry.record_audit(
+            user, real_version=real_id, synthetic_version=synthetic_id, report=data,
+            policy_sha256=policy_sha256,
+            fairsynth_version=(data.get("lineage") or {}).get("fairsynth_version"))
         present = set(connection.execute(select(notes_table.c.text).where(
             notes_table.c.version_id == synthetic_id)).scalars())
-    added = 0
-    for note in session_notes:
-        text = note_text(note)
-        if text not in present:
-            registry.add_note(user, str(synthetic_id), text)
-            present.add(text)
-            added += 1
+        added = 0
+        for note in session_notes:
+            text = note_text(note)
+            if text not in present:
+                registry.add_note(user, str(synthetic_id), text)
+                present.add(text)
+                added += 1
     return {"real": real_id, "synthetic": synthetic_id, "new_synthetic": new, "audit": audit_id,
             "notes": added, "policy_passed": None if report.policy is None else report.policy.passed}

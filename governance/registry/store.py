@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
 
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.paths import clean_stale_temps
 from fairsynth.governance.policy import parse_policy
 from fairsynth.governance.registry import decisions as decide
 from fairsynth.governance.registry import queries as q
@@ -25,9 +26,14 @@ from fairsynth.governance.registry.chain import (
     now_utc,
     verify_chain,
 )
-from fairsynth.governance.registry.database import make_engine, migrate, write_transaction
+from fairsynth.governance.registry.database import (
+    after_commit_actions,
+    make_engine,
+    migrate,
+    write_transaction,
+)
 from fairsynth.governance.registry.errors import RefusedError, UnknownVersionError
-from fairsynth.governance.registry.files import store_copy
+from fairsynth.governance.registry.files import store_copy, store_root
 from fairsynth.governance.registry.headline import headline
 from fairsynth.governance.registry.inspect_file import inspect_table
 from fairsynth.governance.registry.replay import report_sha256
@@ -112,6 +118,7 @@ class Registry:
         """Open the registry at `url` (default: $FAIRSYNTH_REGISTRY_URL or the SQLite file), migrated."""
         engine = make_engine(url)
         migrate(engine)
+        clean_stale_temps(store_root())  # copies a killed CLI run or server left half-done
         return cls(engine)
 
     def close(self) -> None:
@@ -119,15 +126,17 @@ class Registry:
 
     @contextmanager
     def _write(self, user: str, action: str) -> Iterator[Tx]:
-        with write_transaction(self.engine) as connection:
+        with write_transaction(self.engine, fault_point="registry") as connection:
             role = q.role_of(connection, user)
             needed = REQUIRED_ROLE[action]
             if not role_allows(role, needed):
                 raise RefusedError(_role_refusal(user, role, action, needed))
-            tx = Tx(connection, user, role)
-            yield tx
-        for deferred in tx.after_commit:
-            deferred()
+            yield Tx(connection, user, role, after_commit_actions(connection))
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One transaction around several writes (each still checks its actor's role): all of them
+        are committed together, or none if any is refused or the process dies first."""
+        return write_transaction(self.engine, fault_point="registry")
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
