@@ -13,6 +13,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from fairsynth.drift.stats import _js_distance
+from fairsynth.fairness.gap_ranking import benjamini_hochberg, gap_p_values
 from fairsynth.privacy.intervals import _half_binomial_quantiles
 
 HEAVY = ("streamlit", "evidently", "pyspark", "duckdb")
@@ -66,3 +67,26 @@ def test_median_interval_ranks_equal_scipy_binomial_quantiles(level):
     for n in [*range(3, 400), 999, 5000, 20_000, 20_001]:
         expected = (int(stats.binom.ppf(q, n, 0.5)), int(stats.binom.isf(q, n, 0.5)))
         assert _half_binomial_quantiles(q, n) == expected, n
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_benjamini_hochberg_equals_scipy(seed):
+    rng = np.random.default_rng(seed)
+    ps = rng.random(40) ** 3
+    ps[:5] = ps[5]  # ties
+    ps[6] = 1.0
+    assert np.array_equal(benjamini_hochberg(ps), stats.false_discovery_control(ps, method="bh"))
+    assert np.array_equal(benjamini_hochberg(ps[:1]), ps[:1])
+
+
+def test_gap_p_values_equal_scipy_normal_tail():
+    from scipy.special import ndtr
+
+    real = np.array([0, 10, 500, 900, 1000, 3])
+    synth = np.array([0, 40, 480, 990, 1000, 0])
+    z_test = gap_p_values(real, synth, 1000.0, 1000.0)
+    pooled = (real + synth) / 2000
+    se = np.sqrt(pooled * (1 - pooled) * (2 / 1000))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.where(se > 0, 2 * ndtr(-np.abs(synth - real) / 1000 / se), 1.0)
+    assert z_test == pytest.approx(expected, rel=1e-12, abs=1e-300)
