@@ -14,6 +14,7 @@ from scipy.spatial import distance
 
 from fairsynth.drift.stats import _js_distance
 from fairsynth.fairness.gap_ranking import benjamini_hochberg, gap_p_values
+from fairsynth.fairness.subgroups import chi2_homogeneity
 from fairsynth.privacy.intervals import _half_binomial_quantiles
 
 HEAVY = ("streamlit", "evidently", "pyspark", "duckdb")
@@ -90,3 +91,16 @@ def test_gap_p_values_equal_scipy_normal_tail():
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = np.where(se > 0, 2 * ndtr(-np.abs(synth - real) / 1000 / se), 1.0)
     assert z_test == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chi2_homogeneity_equals_scipy(seed):
+    rng = np.random.default_rng(seed)
+    table = rng.integers(0, 5000, size=(2, 2 + seed))
+    table[:, 0] += 1  # no empty group
+    expected = stats.chi2_contingency(table, correction=False)
+    statistic, dof, p_value = chi2_homogeneity(table)
+    assert (statistic, dof) == (pytest.approx(expected.statistic, rel=1e-14), expected.dof)
+    assert p_value == pytest.approx(expected.pvalue, rel=1e-12, abs=1e-300)
+    with pytest.raises(ValueError, match="zero element"):
+        chi2_homogeneity(np.array([[0, 0], [3, 4]]))
