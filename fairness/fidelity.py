@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -154,6 +156,9 @@ def association_difference(pair: DatasetPair) -> pd.DataFrame:
     numeric = [c for c, k in kinds.items() if k == NUMERIC]
     values = {s: {c: numeric_values(f[c]) for c in numeric} for s, f in sides.items()}
     pearson = {s: pd.DataFrame(values[s]).corr() if numeric else None for s in sides}
+    # Each number's present values, mean and spread once per side (not once per mixed pair), and
+    # each category's row counts once per (side, category, missing pattern).
+    spread = {s: {c: _Spread.of(values[s][c]) for c in numeric} for s in sides}
     rows = []
     for a, b in combinations(kinds, 2):
         kinds_ab = (kinds[a], kinds[b])
@@ -165,9 +170,30 @@ def association_difference(pair: DatasetPair) -> pd.DataFrame:
                 method, out[s] = "cramers_v", _cramers_v(codes[s][a], codes[s][b])
             else:
                 num, cat = (a, b) if kinds[a] == NUMERIC else (b, a)
-                method, out[s] = "correlation_ratio", _correlation_ratio(values[s][num], codes[s][cat])
+                method, out[s] = "correlation_ratio", _correlation_ratio(spread[s][num], codes[s][cat])
         rows.append((a, b, method, out["real"], out["synthetic"], out["synthetic"] - out["real"]))
     return pd.DataFrame(rows, columns=ASSOCIATION_COLUMNS)
+
+
+@dataclass(frozen=True, eq=False)
+class _Spread:
+    """A numeric column's present values (rows with the number missing left out), mean and total
+    sum of squares: what every correlation ratio with this column reads."""
+
+    present: np.ndarray | None  # row mask, None when no value is missing
+    x: np.ndarray
+    mean: float
+    total: float
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Spread:
+        ok = ~np.isnan(values)
+        present = None if ok.all() else ok
+        x = values if present is None else values[ok]
+        if len(x) == 0:
+            return cls(present, x, math.nan, 0.0)
+        mean = x.mean()
+        return cls(present, x, mean, float(((x - mean) ** 2).sum()))
 
 
 def _cramers_v(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> float:
@@ -183,19 +209,14 @@ def _cramers_v(a: tuple[np.ndarray, int], b: tuple[np.ndarray, int]) -> float:
     return float(np.sqrt(chi2 / (n * k)))
 
 
-def _correlation_ratio(x: np.ndarray, cat: tuple[np.ndarray, int]) -> float:
+def _correlation_ratio(spread: _Spread, cat: tuple[np.ndarray, int]) -> float:
     codes, size = cat
-    ok = ~np.isnan(x)
-    x, codes = x[ok], codes[ok]
-    if len(x) == 0:
+    if spread.present is not None:
+        codes = codes[spread.present]
+    if len(spread.x) == 0 or spread.total == 0:
         return float("nan")
     n = np.bincount(codes, minlength=size)
-    sums = np.bincount(codes, weights=x, minlength=size)
-    mean = x.mean()
-    total = float(((x - mean) ** 2).sum())
-    if total == 0:
-        return float("nan")
+    sums = np.bincount(codes, weights=spread.x, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        between = float(np.nansum(n * (sums / n - mean) ** 2))
-    return float(np.sqrt(between / total))
-
+        between = float(np.nansum(n * (sums / n - spread.mean) ** 2))
+    return float(np.sqrt(between / spread.total))

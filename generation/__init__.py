@@ -2,31 +2,53 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.roles import Roles
-from fairsynth.generation.dp_synthesizer import DPSynthesizer
 from fairsynth.generation.settings import GenerationSettings
-from fairsynth.generation.synthesizer import DEFAULT_SHRINKAGE, ConditionalSynthesizer, Progress
+
+if TYPE_CHECKING:
+    from fairsynth.generation.dp_synthesizer import DPSynthesizer
+    from fairsynth.generation.synthesizer import ConditionalSynthesizer, Progress
+
+# The synthesizers import scipy's optimisers (~0.7 s): loaded when first used, not whenever a
+# light module of this package is (an audit reads the privacy ledger's sentence from dp_budget).
+_LAZY = {"ConditionalSynthesizer": "fairsynth.generation.synthesizer",
+         "DEFAULT_SHRINKAGE": "fairsynth.generation.synthesizer",
+         "DPSynthesizer": "fairsynth.generation.dp_synthesizer"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["ConditionalSynthesizer", "DPSynthesizer", "GenerationSettings", "fit_dp_synthesizer",
            "fit_synthesizer", "generate"]
 
 
 def fit_synthesizer(real: pd.DataFrame, roles: Roles, settings: GenerationSettings, *,
-                    shrinkage: float = DEFAULT_SHRINKAGE) -> ConditionalSynthesizer:
-    """A synthesizer fitted on `real` for these settings' conditioning and the roles' target."""
+                    shrinkage: float | None = None) -> ConditionalSynthesizer:
+    """A synthesizer fitted on `real` for these settings' conditioning and the roles' target
+    (`shrinkage` defaults to synthesizer.DEFAULT_SHRINKAGE)."""
+    from fairsynth.generation.synthesizer import DEFAULT_SHRINKAGE, ConditionalSynthesizer
+
     settings.validate_against(real, roles)
     columns = [c for c in real.columns if c not in set(roles.ignored)]
     return ConditionalSynthesizer(
         conditioning=settings.conditioning, target=roles.target, favorable=roles.favorable,
-        shrinkage=shrinkage, random_state=settings.seed,
+        shrinkage=DEFAULT_SHRINKAGE if shrinkage is None else shrinkage, random_state=settings.seed,
     ).fit(real[columns])
 
 
 def fit_dp_synthesizer(real: pd.DataFrame, roles: Roles, settings: GenerationSettings) -> DPSynthesizer:
     """The DP synthesizer fitted under the settings' (epsilon, delta); its `ledger_` says how it was spent."""
+    from fairsynth.generation.dp_synthesizer import DPSynthesizer
+
     if settings.epsilon is None:
         raise InvalidInputError("Differentially private generation needs an epsilon.")
     settings.validate_against(real, roles)

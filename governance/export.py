@@ -60,8 +60,23 @@ def records(frame: pd.DataFrame | None) -> list[dict]:
     if frame is None:
         return []
     columns = [str(c) for c in frame.columns]
-    return [dict(zip(columns, (plain(v) for v in row), strict=True))
-            for row in frame.itertuples(index=False, name=None)]
+    values = [_plain_column(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list:
+    """`plain` of every value of a column: numbers, flags and text by whole columns (the values a
+    row-by-row `plain` gives: Python floats with non-finite as None, ints, bools), anything else
+    value by value."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return column.to_numpy().tolist()
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        array = column.to_numpy()
+        out = array.tolist()
+        for i in np.flatnonzero(~np.isfinite(array)).tolist():
+            out[i] = None
+        return out
+    return [v if type(v) is str else plain(v) for v in column.tolist()]
 
 
 def report_to_dict(report: AuditReport) -> dict:

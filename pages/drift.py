@@ -19,7 +19,7 @@ from fairsynth.governance.charts.drift import dataset_drift_bars, drift_heatmap
 from fairsynth.governance.charts.over_time import window_impact_figure, window_share_figure
 from fairsynth.governance.findings_over_time import undefined_impact_sentence, what_changed
 from fairsynth.governance.options import AuditOptions
-from fairsynth.ui.cache import cached_call
+from fairsynth.ui.cache import cached_call, cached_figure
 from fairsynth.ui.embed import fit_to_frame
 from fairsynth.ui.state import require_pair
 
@@ -89,11 +89,11 @@ if drift.empty:
     st.stop()
 
 per_window = dataset_drift(drift)
-st.plotly_chart(drift_heatmap(drift, title=f"Drift per {freq_name.lower()} and column "
+st.plotly_chart(cached_figure(drift_heatmap, drift, title=f"Drift per {freq_name.lower()} and column "
                                             f"({drift['reference'].iloc[0]})"))
 st.caption("Each cell is one column in one window: colour is the drift score divided by its test's "
            "threshold (1 = the threshold; p-values on a log scale), and a cross marks detected drift.")
-st.plotly_chart(dataset_drift_bars(per_window))
+st.plotly_chart(cached_figure(dataset_drift_bars, per_window))
 st.caption("Share of columns that drifted in each window; red bars reach evidently's dataset-drift "
            "share of 50%.")
 
@@ -110,7 +110,7 @@ if over is not None:
                    "its whole-table share is drawn dotted.")
     for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
         with tab:
-            st.plotly_chart(window_share_figure(over.shares, attribute, overall),
+            st.plotly_chart(cached_figure(window_share_figure, over.shares, attribute, overall),
                             key=f"drift_share_{attribute}")
             st.caption(f"Share of each {attribute} group in every real window (solid) and in the "
                        "synthetic data (same colour), as in the exported report.")
@@ -122,7 +122,7 @@ if over is not None:
                 note = undefined_impact_sentence(over.impact, attribute, freq=freq)
                 if note:
                     st.info(note)
-                st.plotly_chart(window_impact_figure(over.impact, attribute),
+                st.plotly_chart(cached_figure(window_impact_figure, over.impact, attribute),
                                 key=f"drift_impact_{attribute}")
                 st.caption(f"Selection rate of {roles.target} = {roles.favorable} for each {attribute} "
                            "group divided by the reference group's (held steady across windows), "

@@ -14,7 +14,7 @@ from fairsynth.fairness.utility import MODELS, OVERALL, tstr, tstr_gaps
 from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.governance.charts.fairness import impact_forest, tstr_bars
-from fairsynth.ui.cache import cached_call
+from fairsynth.ui.cache import cached_call, cached_figure
 from fairsynth.ui.state import require_pair
 
 pair = require_pair()
@@ -76,7 +76,7 @@ for attribute in roles.protected:
                  f"{ratios['real_ratio']:.2f} in the real data and {synth} in the synthetic data.")
     (st.success if real["passes_four_fifths"] else st.warning)(text)
 
-st.plotly_chart(impact_forest(impact, title="Disparate impact ratio, real vs synthetic"))
+st.plotly_chart(cached_figure(impact_forest, impact, title="Disparate impact ratio, real vs synthetic"))
 st.caption("Each point is a group's selection rate divided by its reference group's, with a 95% "
            f"interval (Katz log method); dashed lines mark the four-fifths band {FOUR_FIFTHS} to "
            f"{UPPER_FOUR_FIFTHS}.")

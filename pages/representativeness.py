@@ -13,7 +13,7 @@ from fairsynth.governance.charts.fairness import (
     share_bars,
 )
 from fairsynth.governance.options import AuditOptions
-from fairsynth.ui.cache import cached_call
+from fairsynth.ui.cache import cached_call, cached_figure
 from fairsynth.ui.state import require_pair
 
 pair = require_pair()
@@ -73,7 +73,7 @@ st.subheader("Group shares")
 sets = list(dict.fromkeys(tuple(a) for a in gaps["attributes"]))
 chosen = st.selectbox("Attributes", sets, format_func=_label, key="repr_attrs")
 block = gaps[gaps["attributes"].map(tuple) == chosen]
-st.plotly_chart(share_bars(share_intervals(block), title=f"Share of rows by {_label(chosen)}"))
+st.plotly_chart(cached_figure(share_bars, share_intervals(block), title=f"Share of rows by {_label(chosen)}"))
 st.caption("Bars show each group's share of the real and of the synthetic rows; whiskers are "
            "95% Wilson intervals.")
 test = tests[tests["attributes"].map(tuple) == chosen]
@@ -87,7 +87,7 @@ if pairs:
     st.subheader("Intersection gaps")
     pick = st.selectbox("Intersection", pairs, format_func=_label, key="repr_pair") if len(pairs) > 1 \
         else pairs[0]
-    st.plotly_chart(gap_heatmap(gaps, pick, title=f"Share gap by {_label(pick)}"))
+    st.plotly_chart(cached_figure(gap_heatmap, gaps, pick, title=f"Share gap by {_label(pick)}"))
     st.caption("Each cell is synthetic share minus real share in percentage points: red groups "
                "are under-represented, blue over-represented; '(dropped)' marks groups missing "
                "from the synthetic data.")
@@ -135,7 +135,7 @@ try:
     dist = cached_call(column_distribution, pair, column=column,
                        attribute=None if group is None else attribute, group=group)
     where = "" if group is None else f" for {attribute} = {group}"
-    st.plotly_chart(distribution_overlay(dist, column=column, title=f"{column}{where}"))
+    st.plotly_chart(cached_figure(distribution_overlay, dist, column=column, title=f"{column}{where}"))
     st.caption(f"Overlaid shares of {column} in the real and synthetic rows{where}; where the "
                "colours differ, the generator changed the distribution.")
 except FairSynthError as exc:
@@ -145,7 +145,7 @@ with st.expander("Association differences between columns"):
     try:
         with st.spinner("Measuring the association of every column pair..."):
             assoc = cached_call(association_difference, pair)
-        st.plotly_chart(association_heatmap(assoc, title="Association: synthetic - real"))
+        st.plotly_chart(cached_figure(association_heatmap, assoc, title="Association: synthetic - real"))
         st.caption("Difference in association per column pair (Pearson for two numbers, Cramér's V "
                    "for two categories, correlation ratio for a mixed pair); 0 means kept.")
     except FairSynthError as exc:

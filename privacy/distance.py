@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fairsynth.engines.pandas_counts import first_rows
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.kinds import is_number
 
@@ -158,16 +159,25 @@ def nearest(
     return dist_out / max(n_columns, 1), idx_out
 
 
-def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+def row_hashes(frame: pd.DataFrame, columns: list[str],
+               coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
     """One hash per row over the columns, equal for rows equal in value (numbers compared as floats,
-    anything else as its `category_text`)."""
+    anything else as its `category_text`).
+
+    `coded` may give an integer column as (its distinct values as floats, each row's position
+    among them), the count engine's coding of the same rows: each distinct value is then hashed
+    once and taken by position, with the same hash as hashing every row's value."""
     out = np.full(len(frame), 0x345678, dtype=np.uint64)
     mult = np.uint64(1000003)
     # Column hashes combined in order (as pandas' hash_pandas_object does), without building a
     # frame of them first.
     for i, col in enumerate(columns):
         values = frame[col]
-        if is_number(values):
+        if coded is not None and col in coded:
+            support, codes = coded[col]
+            # The last position is a missing value (NaN, as pd.to_numeric reads it).
+            hashed = pd.util.hash_array(np.append(support, np.nan))[codes]
+        elif is_number(values):
             hashed = pd.util.hash_array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
         else:
             texts, codes = text_codes(values)
@@ -181,12 +191,32 @@ def row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(distinct `category_text`s, each row's position among them): each distinct value is
     converted to text once, not every row."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.append(_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(),
-                      MISSING)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # The category codes are the positions already (no pass over the rows to find them);
+        # code -1 (missing) takes the last entry, MISSING, as category_text reads it. Categories
+        # no row uses stay in the list: callers read positions, not the list's length.
+        texts = np.append(_text(pd.Series(values.cat.categories)).to_numpy(), MISSING)
+        codes = values.cat.codes.to_numpy()
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = np.append(_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(),
+                          MISSING)
     # Two values may share a text (missing and a literal MISSING): one position per text.
     ids, distinct = pd.factorize(texts)
     return np.asarray(distinct, dtype=object), ids[codes]
+
+
+def text_counts(values: pd.Series) -> pd.Series:
+    """`category_text(values).value_counts()` (same order, ties included) from the text positions:
+    counted by bincount, each text listed at its first row as pandas' value count lists them,
+    then the same sort, without a text per row."""
+    texts, codes = text_codes(values)
+    counts = np.bincount(codes, minlength=len(texts))
+    seen = np.flatnonzero(counts)
+    seen = seen[np.argsort(first_rows(codes, len(texts))[seen], kind="stable")]
+    table = pd.Series(counts[seen], index=pd.Index(texts[seen], dtype=object, name=values.name),
+                      name="count")
+    return table.sort_values(ascending=False)
 
 
 def is_in(values: np.ndarray, pool: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from fairsynth.engines import as_counter
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.intervals import wilson_interval
 from fairsynth.foundation.pair import DatasetPair
@@ -20,7 +21,7 @@ from fairsynth.privacy.attacks import (
     singling_out_risk,
 )
 from fairsynth.privacy.closeness import MEASURE_COLUMNS, closeness, closeness_measures
-from fairsynth.privacy.distance import category_text, is_in, row_hashes, text_codes
+from fairsynth.privacy.distance import category_text, is_in, row_hashes, text_codes, text_counts
 from fairsynth.privacy.holdout import DEFAULT_HOLDOUT_FRACTION, sample_rows, split_holdout
 from fairsynth.privacy.kanon import DEFAULT_K, class_sizes, default_quasi_identifiers
 from fairsynth.privacy.measures import risk_level
@@ -144,18 +145,20 @@ def privacy_risk(
                                       reference_rows, large_pair_rows, random_state)
         notes.append(sample_note)
     # Equal training and holdout samples: the closer-to-training share is 0.5 only between equals.
-    n_ref = min(len(split.train), len(split.holdout), max_real_rows // 2)
-    train = sample_rows(split.train, n_ref, random_state=random_state + 1)
-    held = sample_rows(split.holdout, n_ref, random_state=random_state + 2)
+    n_ref = min(split.n_train, split.n_holdout, max_real_rows // 2)
+    train = split.sample_train(n_ref, random_state=random_state + 1)
+    held = split.sample_holdout(n_ref, random_state=random_state + 2)
     syn = sample_rows(synthetic, sample_size, random_state=random_state + 3)
     ref_rows = sample_rows(held, reference_rows, random_state=random_state + 4)
     # Every real row hashed once: exact copies (against the whole split) and the real-to-real
-    # baseline read the same hashes.
+    # baseline read the same hashes. Integer columns hash their distinct values through the count
+    # engine's coding (shared with the other parts), not every row.
+    real_coded, synthetic_coded = _integer_codes(pair, columns)
+    real_hashes = row_hashes(real, columns, real_coded)
     if split.source == "split":
-        real_hashes = row_hashes(real, columns)
-        train_hashes, hold_hashes = real_hashes[split.train.index], real_hashes[split.holdout.index]
+        train_hashes, hold_hashes = real_hashes[split.train_rows], real_hashes[split.holdout_rows]
     else:
-        train_hashes, hold_hashes = row_hashes(split.train, columns), row_hashes(split.holdout, columns)
+        train_hashes, hold_hashes = real_hashes, row_hashes(split.holdout, columns)
     # Only membership is asked of them: sorted once, every lookup is a binary search.
     train_hashes, hold_hashes = np.sort(train_hashes), np.sort(hold_hashes)
     close = closeness(syn, train, held, columns=columns, reference=ref_rows,
@@ -163,7 +166,7 @@ def privacy_risk(
     close_ref = close.reference
 
     overall = [closeness_measures(close.rows, close_ref)]
-    sizes = class_sizes(synthetic, qis)
+    sizes = class_sizes(synthetic, qis, synthetic_coded)
     overall.append(_kanon_rows(sizes, k))
     plan = _AttackPlan(columns, qis, secrets, singling_out_mode, random_state)
     if attacks:
@@ -174,7 +177,7 @@ def privacy_risk(
     settings = {
         "columns": columns, "quasi_identifiers": qis, "secrets": secrets, "k": k,
         "holdout_source": split.source, "holdout_fraction": round(split.holdout_fraction, 4),
-        "train_rows": len(split.train), "holdout_rows": len(split.holdout),
+        "train_rows": split.n_train, "holdout_rows": split.n_holdout,
         "sampled_synthetic_rows": len(syn), "sampled_train_rows": len(train),
         "sampled_holdout_rows": len(held), "reference_rows": len(ref_rows),
         "n_attacks": n_attacks if attacks else 0, "group_attacks": group_attacks if attacks else 0,
@@ -185,6 +188,20 @@ def privacy_risk(
                          by_group, closest, close.rows, settings, split.describe(), tuple(notes),
                          real_match_rate=float(is_in(hold_hashes, train_hashes).mean()),
                          sample_note=sample_note)
+
+
+def _integer_codes(pair: DatasetPair, columns: list[str]) -> tuple[dict, dict]:
+    """Per side, each integer column (both sides integer-typed) as the count engine codes it:
+    (distinct values as floats, each row's position), which `row_hashes` and `class_sizes` read."""
+    counter = as_counter(pair)
+    real, synthetic = {}, {}
+    for col in columns:
+        if not all(f[col].dtype.kind in "iu" for f in (pair.real, pair.synthetic)):
+            continue
+        enc = counter.encoded(col)
+        real[col] = (enc.values, enc.codes["real"])
+        synthetic[col] = (enc.values, enc.codes["synthetic"])
+    return real, synthetic
 
 
 def _positional(frame: pd.DataFrame) -> pd.DataFrame:
@@ -299,13 +316,13 @@ def _by_group(pair, synthetic, train, held, syn, close, close_ref, sizes, k, pla
         train_labels = category_text(train[attribute])
         # Every synthetic row's group as a position among the distinct texts (not 1M strings).
         all_texts, all_codes = text_codes(synthetic[attribute])
-        for group in category_text(pair.real[attribute]).value_counts().index:
+        for group in text_counts(pair.real[attribute]).index:
             in_syn = row_labels.loc[close.rows["synthetic_row"]].to_numpy() == group
             rows = close.rows[in_syn]
             ref = close_ref[held_labels.loc[close_ref["holdout_row"]].to_numpy() == group]
             parts = [closeness_measures(rows, ref, reference_exact=float(
                 close.rows.loc[in_syn, "exact_holdout"].mean()) if in_syn.any() else math.nan)]
-            parts.append(_kanon_rows(sizes[np.isin(all_codes, np.flatnonzero(all_texts == group))], k))
+            parts.append(_kanon_rows(sizes[(all_texts == group)[all_codes]], k))
             if plan is not None:
                 g_train, g_held = train[train_labels == group], held[held_labels == group]
                 g_syn = syn[syn_labels.to_numpy() == group]

@@ -13,7 +13,7 @@ from fairsynth.foundation.samples import load_sample
 from fairsynth.governance.audit import run_audit
 from fairsynth.governance.charts import generation, over_time, report
 from fairsynth.governance.charts.fairness import impact_forest
-from fairsynth.governance.charts.style import TITLE_WIDTH, group_colors, wrap_title
+from fairsynth.governance.charts.style import TITLE_WIDTH, apply_style, group_colors, wrap_title
 from fairsynth.governance.export_html import report_figures
 
 
@@ -128,3 +128,13 @@ def test_display_group_is_the_one_label_rule():
     assert display_group("race&sex") == "race & sex"
     gaps = subgroup_gaps(load_sample("adult-skewed"))
     assert "Black&Female" in set(gaps["group"])
+
+
+def test_house_template_set_unvalidated_is_plotly_white():
+    # apply_style sets plotly_white without validating it again: the figure must be the one a
+    # validated update_layout(template="plotly_white") gives.
+    styled = apply_style(go.Figure(go.Bar(x=["a", "b"], y=[1, 2])), title="Shares, by group")
+    expected = go.Figure(styled)
+    expected.update_layout(template="plotly_white")
+    assert styled.to_plotly_json() == expected.to_plotly_json()
+    assert styled.layout.template.layout.paper_bgcolor == "white"

@@ -13,6 +13,8 @@ from scipy import stats
 from scipy.spatial import distance
 
 from fairsynth.drift.stats import _js_distance
+from fairsynth.fairness.gap_ranking import benjamini_hochberg, gap_p_values
+from fairsynth.fairness.subgroups import chi2_homogeneity
 from fairsynth.privacy.intervals import _half_binomial_quantiles
 
 HEAVY = ("streamlit", "evidently", "pyspark", "duckdb")
@@ -66,3 +68,39 @@ def test_median_interval_ranks_equal_scipy_binomial_quantiles(level):
     for n in [*range(3, 400), 999, 5000, 20_000, 20_001]:
         expected = (int(stats.binom.ppf(q, n, 0.5)), int(stats.binom.isf(q, n, 0.5)))
         assert _half_binomial_quantiles(q, n) == expected, n
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_benjamini_hochberg_equals_scipy(seed):
+    rng = np.random.default_rng(seed)
+    ps = rng.random(40) ** 3
+    ps[:5] = ps[5]  # ties
+    ps[6] = 1.0
+    assert np.array_equal(benjamini_hochberg(ps), stats.false_discovery_control(ps, method="bh"))
+    assert np.array_equal(benjamini_hochberg(ps[:1]), ps[:1])
+
+
+def test_gap_p_values_equal_scipy_normal_tail():
+    from scipy.special import ndtr
+
+    real = np.array([0, 10, 500, 900, 1000, 3])
+    synth = np.array([0, 40, 480, 990, 1000, 0])
+    z_test = gap_p_values(real, synth, 1000.0, 1000.0)
+    pooled = (real + synth) / 2000
+    se = np.sqrt(pooled * (1 - pooled) * (2 / 1000))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.where(se > 0, 2 * ndtr(-np.abs(synth - real) / 1000 / se), 1.0)
+    assert z_test == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chi2_homogeneity_equals_scipy(seed):
+    rng = np.random.default_rng(seed)
+    table = rng.integers(0, 5000, size=(2, 2 + seed))
+    table[:, 0] += 1  # no empty group
+    expected = stats.chi2_contingency(table, correction=False)
+    statistic, dof, p_value = chi2_homogeneity(table)
+    assert (statistic, dof) == (pytest.approx(expected.statistic, rel=1e-14), expected.dof)
+    assert p_value == pytest.approx(expected.pvalue, rel=1e-12, abs=1e-300)
+    with pytest.raises(ValueError, match="zero element"):
+        chi2_homogeneity(np.array([[0, 0], [3, 4]]))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +30,23 @@ def cached_call(fn: Callable[..., Any], pair: DatasetPair, **params: Any) -> Any
     """Run `fn(pair, **params)` once per (function, pair content, parameters); JSON-able params only."""
     name = f"{fn.__module__}.{fn.__qualname__}"
     return _cached(name, pair.content_hash, json.dumps(params, sort_keys=True), fn, pair)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(fn_name: str, inputs_hash: str, _fn: Callable, _args: tuple, _kwargs: dict) -> Any:
+    return _fn(*_args, **_kwargs)
+
+
+def cached_figure(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)`, a chart builder, run once per builder and content of its inputs.
+
+    Building a plotly figure (traces, shapes, the house style) costs 30-150 ms per chart and a
+    page draws several on every rerun; its inputs are small tables, so their pickled bytes are a
+    cheap key. The figure is shared (st.cache_resource, no copy): pass it straight to
+    st.plotly_chart, which only reads it, and never change it afterwards."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    digest = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())), protocol=5)).hexdigest()
+    return _figure(name, digest, fn, args, kwargs)
 
 
 @st.cache_resource(show_spinner="Loading the sample…", max_entries=8)

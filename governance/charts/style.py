@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 REAL_COLOR = "#1f4e79"
 SYNTHETIC_COLOR = "#e07b00"
@@ -81,8 +82,8 @@ def apply_style(fig: go.Figure, *, title: str | None = None, height: int = 460) 
     text = wrap_title(title) if title else None
     extra_lines = text.count("<br>") if text else 0
     total = height + 26 * extra_lines
+    _set_template(fig, "plotly_white")
     fig.update_layout(
-        template="plotly_white",
         font={"size": FONT_SIZE, "color": TEXT_COLOR},
         # plotly anchors a title of several lines by its first line and lets the others hang
         # below it (yanchor "top" pushes the first line off the figure), so the first line's
@@ -100,6 +101,20 @@ def apply_style(fig: go.Figure, *, title: str | None = None, height: int = 460) 
     fig.update_yaxes(tickfont=TICK_FONT, title_font={"size": FONT_SIZE, "color": TEXT_COLOR})
     return fig
 
+
+
+def _set_template(fig: go.Figure, name: str) -> None:
+    """Set one of plotly's registered templates, as plotly sets its default one on a new figure:
+    without validating it again (the registered template is valid). Validating copies the whole
+    template, ~25 ms per chart, and a page draws several charts on every rerun; the figure is the
+    same (tests/test_charts_polish.py)."""
+    layout = fig.layout
+    validate = layout._validate
+    layout._validate = False
+    try:
+        layout.template = pio.templates[name]
+    finally:
+        layout._validate = validate
 
 
 # A ratio axis stops here: one window with a tiny reference rate would squash every other line.
