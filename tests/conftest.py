@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from fairsynth.ui.launch import start_server, stop_server
@@ -16,6 +18,18 @@ from fairsynth.ui.launch import start_server, stop_server
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_data"
 SCREENSHOTS = ROOT / "screenshots"
+
+# How long any wait in the suite may last (browser expectations and actions, server start, a CLI
+# run, an AppTest script run) before the test fails. A bound, not a pause: every wait returns as
+# soon as its signal shows. Alone the slowest wait takes well under a minute; with the 2 cores
+# busy it can take several times that, so the default is generous; raise it on a slower machine
+# with FAIRSYNTH_TEST_PATIENCE_S.
+PATIENCE_S = float(os.environ.get("FAIRSYNTH_TEST_PATIENCE_S", "300"))
+PATIENCE_MS = int(PATIENCE_S * 1000)
+# How long the page must stay idle before settle() trusts it: a click's rerun request can still be
+# on its way to the server when the page first looks idle.
+QUIET_S = 0.5
+expect.set_options(timeout=PATIENCE_MS)
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,9 +76,25 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 2200}}
 
 
-def start_app(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """Start the dashboard on a free loopback port and wait until it is healthy."""
-    return start_server(env=env)
+@pytest.fixture
+def new_context(new_context):
+    """pytest-playwright's contexts (the `page` fixture's too), with the suite's patience as the
+    default for every action, navigation and download wait instead of Playwright's 30 s.
+    Tests needing a second browser session take this fixture rather than browser.new_context."""
+
+    def patient(**kwargs):
+        context = new_context(**kwargs)
+        context.set_default_timeout(PATIENCE_MS)
+        context.set_default_navigation_timeout(PATIENCE_MS)
+        return context
+
+    return patient
+
+
+def start_app(env: dict[str, str] | None = None, port: int | None = None
+              ) -> tuple[subprocess.Popen, str]:
+    """Start the dashboard on a loopback port (a free one by default) and wait until it is healthy."""
+    return start_server(port=port, env=env, timeout=PATIENCE_S)
 
 
 @pytest.fixture(scope="session")
@@ -90,19 +120,37 @@ def shot(page):
     return take
 
 
-def settle(page, timeout: float = 60) -> None:
-    """Wait until Streamlit's run is over (no status widget, no spinner for half a second)."""
+# The page is idle: Streamlit's app root says its script is not running and the socket is
+# connected (attributes Streamlit sets for its own end-to-end tests), and no spinner or status
+# widget shows (a spinner or "Running..." appears only after half a second of a run).
+_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && app.dataset.testConnectionState === 'CONNECTED'
+    && !document.querySelector('[data-testid="stSpinner"], [data-testid="stStatusWidget"]');
+}"""
+
+
+def settle(page, timeout: float = PATIENCE_S) -> None:
+    """Wait until Streamlit's run is over: the page idle (see _IDLE_JS) for QUIET_S in a row.
+
+    Use it before acting on a widget a rerun could replace, and before asserting that something
+    is absent (no exception, no stale text), which would otherwise pass while the run goes on.
+    """
     quiet_since, deadline = None, time.monotonic() + timeout
     while time.monotonic() < deadline:
-        busy = page.get_by_test_id("stStatusWidget").count() + page.get_by_test_id("stSpinner").count()
-        if busy:
+        try:
+            idle = page.evaluate(_IDLE_JS)
+        except PlaywrightError:  # the document was being replaced (a reload): not idle yet
+            idle = False
+        if not idle:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= 0.5:
+        elif time.monotonic() - quiet_since >= QUIET_S:
             return
-        page.wait_for_timeout(100)
-    raise TimeoutError("the page kept running")
+        page.wait_for_timeout(100)  # the polling interval, not a wait for anything
+    raise TimeoutError(f"the page was still running after {timeout:.0f} s")
 
 
 def upload(page, index: int, path: Path) -> None:
@@ -113,4 +161,34 @@ def upload(page, index: int, path: Path) -> None:
     """
     settle(page)
     page.get_by_test_id("stFileUploaderDropzoneInput").nth(index).set_input_files(str(path))
-    expect(page.get_by_test_id("stFileUploader").nth(index)).to_contain_text(path.name, timeout=30_000)
+    expect(page.get_by_test_id("stFileUploader").nth(index)).to_contain_text(path.name)
+
+
+def open_app(page, url: str, heading: str = "Data") -> None:
+    """Open the app at `url` and wait until its first run is over (st.navigation has replaced
+    the default page list and the widgets are the ones a person would click)."""
+    page.goto(url)
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+    settle(page)
+
+
+def go_to(page, title: str, heading: str | None = None) -> None:
+    """Follow the sidebar link `title` once the page is idle, and wait until the new page's run
+    is over, so what the test looks at next is that page's finished state."""
+    settle(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=heading or title).first).to_be_visible()
+    settle(page)
+
+
+def pick_sample(page, title: str) -> None:
+    """Pick the bundled pair `title` on the Data page and load it, each step once the page is
+    idle (picking an option reruns the page, which replaces the Load button), then wait for the
+    page's own confirmation and for the run to end."""
+    settle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Sample pair").click()
+    page.get_by_role("option", name=title).click()
+    settle(page)
+    page.get_by_role("button", name="Load sample").click()
+    expect(page.get_by_text(f"Loaded {title}")).to_be_visible()
+    settle(page)

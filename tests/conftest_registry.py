@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pytest
+from conftest import PATIENCE_S
 from registry_reports import record
 
 from fairsynth.foundation.paths import resource
@@ -52,13 +53,15 @@ def postgres_server():
     data, port = folder / "data", _free_port()
     subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust",
                                  "-U", "fairsynth"]), check=True, capture_output=True)
-    start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "start",
+    # -t: pg_ctl's own wait for the server (60 s by default) gets the suite's patience.
+    wait = ["-w", "-t", str(int(PATIENCE_S))]
+    start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), *wait, "start",
              "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"]
     subprocess.run(_as_postgres(start), check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://fairsynth@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", *wait,
                                      "stop"]), capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 from test_audit_pairs import adult_self_pair, adult_skewed_pair
 
 from fairsynth.governance.notes import MitigationNote, new_note, notes_to_json
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 120
+TIMEOUT = PATIENCE_S
 
 
 @pytest.fixture

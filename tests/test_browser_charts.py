@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SCREENSHOTS, settle
+from conftest import SCREENSHOTS, go_to, open_app, pick_sample, settle
 from playwright.sync_api import Locator, Page, expect
 
 from fairsynth.foundation.samples import SAMPLES, load_sample
@@ -31,7 +31,7 @@ DARK_TICKS = "rgb(27, 27, 27)"
 
 def _check_drawn_chart(chart: Locator) -> None:
     """The chart's title lies inside its picture, and its tick labels are large and dark."""
-    expect(chart.locator(".main-svg").first).to_be_visible(timeout=60_000)
+    expect(chart.locator(".main-svg").first).to_be_visible()
     facts = chart.evaluate("""el => {
         const svg = el.querySelector('.main-svg').getBoundingClientRect();
         const title = el.querySelector('.gtitle');
@@ -51,7 +51,7 @@ def _check_drawn_chart(chart: Locator) -> None:
 def _snap(page: Page, chart: Locator, name: str) -> None:
     """A picture of one chart: scrolled to the middle of the view, then clipped from the page."""
     chart.evaluate("el => el.scrollIntoView({block: 'center'})")
-    expect(chart.locator(".main-svg").first).to_be_visible(timeout=60_000)
+    expect(chart.locator(".main-svg").first).to_be_visible()
     box = chart.bounding_box()
     page.screenshot(path=str(SHOTS / f"{name}.png"), clip=box)
 
@@ -94,14 +94,10 @@ def test_html_summary_reads_well_in_the_browser(page: Page, summary):
 
 
 def _load(page: Page, app_url: str, sample: str) -> None:
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
-    settle(page)
-    page.get_by_test_id("stSelectbox").filter(has_text="Sample pair").click()
-    page.get_by_role("option", name=SAMPLES[sample].title).click()
-    page.get_by_role("button", name="Load sample").click()
+    open_app(page, app_url)
+    pick_sample(page, SAMPLES[sample].title)
     rows = f"{len(load_sample(sample).real):,} rows"
-    expect(page.get_by_test_id("stSidebar")).to_contain_text(rows, timeout=60_000)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(rows)
 
 
 @pytest.mark.parametrize("sample", list(PAGES))
@@ -110,16 +106,14 @@ def test_every_page_chart_reads_well_on_a_projector(page: Page, app_url: str, sa
     page.set_viewport_size({"width": 1400, "height": 1000})
     _load(page, app_url, sample)
     for title in PAGES[sample]:
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
+        go_to(page, title)
         charts = page.get_by_test_id("stPlotlyChart")
-        expect(charts.first).to_be_visible(timeout=120_000)
+        expect(charts.first).to_be_visible()
         if title == "Generation":
-            settle(page, timeout=120)
             page.get_by_role("button", name="Generate").click()
-            expect(page.get_by_role("heading", name="Before and after")).to_be_visible(timeout=180_000)
-            expect(charts).to_have_count(5, timeout=60_000)
-        settle(page, timeout=180)
+            expect(page.get_by_role("heading", name="Before and after")).to_be_visible()
+            expect(charts).to_have_count(5)
+        settle(page)
         for i in range(charts.count()):
             if not charts.nth(i).is_visible():
                 continue  # inside a closed expander (e.g. association differences)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCREENSHOTS, settle
+from conftest import SCREENSHOTS, go_to, open_app, pick_sample, settle
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -20,47 +20,46 @@ ADULT_PAGES = {
 
 
 def _open(page: Page, title: str, *, chart: bool) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
+    go_to(page, title)
     if chart:
         drawn = page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first
-        expect(drawn).to_be_visible(timeout=60_000)
+        expect(drawn).to_be_visible()
     if title == "Notes & export":
         # The audit runs on first visit; the findings list is the page's content.
-        expect(page.get_by_role("tab", name="Findings")).to_be_visible(timeout=60_000)
-    page.wait_for_load_state("networkidle")
+        expect(page.get_by_role("tab", name="Findings")).to_be_visible()
+    settle(page)  # an exception drawn late in the run would be missed by an earlier look
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_every_page_opens_cleanly_on_the_bundled_pair(page: Page, app_url: str, shot):
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
+    open_app(page, app_url)
     for title, chart in ADULT_PAGES.items():
         _open(page, title, chart=chart)
         shot(f"demo_adult_{title.split()[0].lower()}")
 
 
 def test_drift_page_on_compas_by_month(page: Page, app_url: str, shot):
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
-    page.get_by_test_id("stSelectbox").filter(has_text="Sample pair").click()
-    page.get_by_role("option", name="ProPublica COMPAS").click()
-    page.get_by_role("button", name="Load sample").click()
-    expect(page.get_by_test_id("stSidebar")).to_contain_text("7,214 rows", timeout=30_000)
+    open_app(page, app_url)
+    pick_sample(page, "ProPublica COMPAS")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("7,214 rows")
     _open(page, "Drift", chart=True)
-    expect(page.get_by_text("Drift began")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Drift began")).to_be_visible()
     shot("demo_compas_drift")
     # The report's over-time charts: the ratio is undefined once the outcome vanishes, and said so.
     note = page.get_by_text("Disparate impact of race is undefined in 8 of 24 windows")
     note.scroll_into_view_if_needed()
-    expect(note).to_be_visible(timeout=30_000)
+    expect(note).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "demo_compas_drift_impact_over_time.png"))
     # evidently's own report for a window opens inside the page. A click while the page is still
-    # running can land on a widget that the rerun replaces, so wait for the page to settle first.
+    # running can land on a widget that the rerun replaces, so wait for the page to settle first,
+    # and check the toggle took the click before waiting for the report it starts.
     settle(page)
     page.get_by_text("evidently's data drift report for one window").click()
-    page.get_by_text("Build evidently's report").click()
-    settle(page, timeout=180)
-    report = page.frame_locator("iframe").first
-    expect(report.locator("body")).to_contain_text("Drift", timeout=120_000)
+    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report")
+    toggle.get_by_text("Build evidently's report").click()
+    expect(toggle.locator("input")).to_be_checked()
+    # The report is the srcdoc of Streamlit's own frame element; its text is the page's signal.
+    report = page.frame_locator('[data-testid="stIFrame"]')
+    expect(report.locator("body")).to_contain_text("Drift")
+    settle(page)
     shot("demo_compas_evidently")

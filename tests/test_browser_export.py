@@ -44,10 +44,10 @@ def test_exported_html_draws_charts_and_runs_no_injected_script(page: Page, evil
     # gaps, impact, fidelity, drift heatmap, dataset drift, and the privacy charts
     assert n_figures >= 5
     for i in range(n_figures):
-        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=15_000)
-    # Plotly drew real marks, not just empty axes.
-    assert page.locator("div.chart g.trace").count() >= n_figures
-    page.wait_for_timeout(500)
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+    # Plotly drew real marks, not just empty axes: wait for them, not for a fixed time.
+    page.wait_for_function("n => document.querySelectorAll('div.chart g.trace').length >= n",
+                           arg=n_figures)
     shot("export_html_evil_names")
 
     assert dialogs == [] and errors == [] and requests == []

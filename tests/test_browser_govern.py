@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import SAMPLES, SCREENSHOTS, settle, start_app, upload
+from conftest import SAMPLES, SCREENSHOTS, open_app, settle, start_app, upload
 from playwright.sync_api import Page, expect
 
 from fairsynth.foundation.paths import resource
@@ -15,7 +15,6 @@ from fairsynth.governance.registry.store import Registry
 from fairsynth.ui.launch import stop_server
 
 pytestmark = pytest.mark.browser
-LONG = 90_000
 USER = "tester"
 
 
@@ -48,30 +47,30 @@ def shot(page: Page, name: str) -> None:
 
 def expect_restored(page: Page) -> None:
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar).to_contain_text("mine_real.csv (2,000 rows)", timeout=LONG)
+    expect(sidebar).to_contain_text("mine_real.csv (2,000 rows)")
     expect(sidebar).to_contain_text("Protected: sex")
     expect(sidebar).not_to_contain_text("Protected: race")
     expect(sidebar).to_contain_text(re.compile(r"Restored upload: mine_real\.csv \+ "
                                                r"mine_synthetic\.csv with its roles, saved \d"))
-    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=LONG)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     settle(page)
 
 
-def test_pair_survives_reload_and_restart_then_registry(page: Page, browser, setup):
+def test_pair_survives_reload_and_restart_then_registry(page: Page, new_context, setup):
     (real_path, synth_path), env = setup
     proc, url = start_app(env)
     try:
-        page.goto(url)
-        expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
+        open_app(page, url)
         expect(page.get_by_test_id("stSidebar")).to_contain_text(f"Signed in as {USER}")
         page.get_by_role("tab", name="Upload your own").click()
         upload(page, 0, real_path)
         upload(page, 1, synth_path)
-        expect(page.get_by_text("Uploaded pair loaded")).to_be_visible(timeout=LONG)
+        expect(page.get_by_text("Uploaded pair loaded")).to_be_visible()
         roles = page.get_by_test_id("stForm").filter(has_text="Apply roles")
+        settle(page)
         roles.get_by_role("button", name="Remove race").first.click()
         roles.get_by_role("button", name="Apply roles").click()
-        expect(page.get_by_test_id("stSidebar")).to_contain_text("Protected: sex", timeout=30_000)
+        expect(page.get_by_test_id("stSidebar")).to_contain_text("Protected: sex")
         settle(page)
         token = re.search(r"[?&]s=([0-9a-f]{32})", page.url).group(1)
 
@@ -89,46 +88,46 @@ def test_pair_survives_reload_and_restart_then_registry(page: Page, browser, set
 
         page.get_by_test_id("stExpander").filter(has_text="Save to registry").locator("summary").click()
         page.get_by_role("button", name="Save to registry").click()
-        expect(page.get_by_text("Saved to demo: real v1, synthetic v2, audit 1")).to_be_visible(
-            timeout=LONG)
+        expect(page.get_by_text("Saved to demo: real v1, synthetic v2, audit 1")).to_be_visible()
+        settle(page)
 
         nav = page.get_by_test_id("stSidebarNav")
         nav.get_by_role("link", name="Projects", exact=True).click()
-        expect(page.get_by_text("Purpose · show the registry in the dashboard")).to_be_visible(timeout=LONG)
+        expect(page.get_by_text("Purpose · show the registry in the dashboard")).to_be_visible()
         settle(page)
         shot(page, "projects")
         nav.get_by_role("link", name="Datasets", exact=True).click()
-        expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=LONG)
+        expect(page.get_by_test_id("stDataFrame")).to_be_visible()
         settle(page)
         shot(page, "datasets")
         nav.get_by_role("link", name="Version", exact=True).click()
-        expect(page.get_by_role("heading", name=re.compile("v2 · mine_synthetic.csv"))).to_be_visible(
-            timeout=LONG)
-        expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible(
-            timeout=LONG)
+        expect(page.get_by_role("heading", name=re.compile("v2 · mine_synthetic.csv"))).to_be_visible()
+        expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
         settle(page)
         shot(page, "version_audits")
         page.get_by_role("tab", name="Lineage").click()
-        expect(page.get_by_test_id("stPlotlyChart").nth(1).locator(".main-svg").first).to_be_visible(
-            timeout=LONG)
+        expect(page.get_by_test_id("stPlotlyChart").nth(1).locator(".main-svg").first).to_be_visible()
         settle(page)
         shot(page, "version_lineage")
 
         # A fresh browser session (no token in its URL) reopens the pair from the registry.
-        other = browser.new_context(viewport={"width": 1400, "height": 2200})
+        other = new_context()
         try:
             fresh = other.new_page()
             fresh.goto(url)
-            expect(fresh.get_by_test_id("stSidebar")).to_contain_text("sample:", timeout=LONG)
+            expect(fresh.get_by_test_id("stSidebar")).to_contain_text("sample:")
+            settle(fresh)
             fresh.get_by_test_id("stSidebarNav").get_by_role("link", name="Version", exact=True).click()
-            fresh.get_by_role("button", name="Open this pair in the analysis pages").click()
-            expect(fresh.get_by_role("heading", name="Representativeness").first).to_be_visible(
-                timeout=LONG)
+            open_pair = fresh.get_by_role("button", name="Open this pair in the analysis pages")
+            expect(open_pair).to_be_visible()
+            settle(fresh)
+            open_pair.click()
+            expect(fresh.get_by_role("heading", name="Representativeness").first).to_be_visible()
             sidebar = fresh.get_by_test_id("stSidebar")
             expect(sidebar).to_contain_text("registry: v1 + v2")
             expect(sidebar).to_contain_text("Protected: sex")
-            expect(fresh.get_by_test_id("stException")).to_have_count(0)
             settle(fresh)
+            expect(fresh.get_by_test_id("stException")).to_have_count(0)
             shot(fresh, "reopened_from_registry")
         finally:
             other.close()

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import start_app
+from conftest import go_to, open_app, settle, start_app
 from playwright.sync_api import Page, expect
 
 from fairsynth.ui.launch import stop_server
 
 pytestmark = pytest.mark.browser
-LONG = 120_000
 
 
 @pytest.fixture
@@ -27,63 +26,61 @@ def analyst_app(tmp_path):
         stop_server(proc)
 
 
-def _go(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
-
-
-def test_analyst_closes_a_representation_gap(page: Page, analyst_app, shot):
+def test_analyst_closes_a_representation_gap(page: Page, new_context, analyst_app, shot):
     url, tmp = analyst_app
-    page.goto(url)
+    open_app(page, url)
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar).to_contain_text("Protected: race, sex", timeout=30_000)
+    expect(sidebar).to_contain_text("Protected: race, sex")
     expect(sidebar).to_contain_text(">50K")
 
     # 2. The gap, in numbers, with the intersection heatmap drawn.
-    _go(page, "Representativeness")
-    expect(page.get_by_text("Most under-represented: Black&Female")).to_be_visible(timeout=LONG)
-    expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible(timeout=LONG)
+    go_to(page, "Representativeness")
+    expect(page.get_by_text("Most under-represented: Black&Female")).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
     shot("journey1_representativeness")
 
     # 3. The synthetic data hides the real disparity of sex.
-    _go(page, "Fairness")
+    go_to(page, "Fairness")
     # One reference (Male) for both sides: the ratios compare like with like.
     sex = page.get_by_text("sex — lowest over highest selection rate: real data 0.36")
-    expect(sex).to_be_visible(timeout=LONG)
+    expect(sex).to_be_visible()
     expect(sex).to_contain_text("Female's ratio is 0.36 in the real data and 1.00 in the synthetic data")
 
     # 4. Regenerate with shares and rates as in the real data, adopt, approve.
-    _go(page, "Generation")
-    expect(page.get_by_role("heading", name="Expected effect")).to_be_visible(timeout=LONG)
+    go_to(page, "Generation")
+    expect(page.get_by_role("heading", name="Expected effect")).to_be_visible()
     page.get_by_role("button", name="Generate").click()
-    expect(page.get_by_role("heading", name="Before and after")).to_be_visible(timeout=LONG)
+    expect(page.get_by_role("heading", name="Before and after")).to_be_visible()
+    settle(page)  # the adopt button is redrawn until the run ends
     shot("journey1_before_after")
     page.get_by_role("button", name="Use the generated table as the synthetic side").click()
-    expect(sidebar).to_contain_text("generated", timeout=LONG)
+    expect(sidebar).to_contain_text("generated")
     # The adopted result leaves the page; wait for that rerun to settle before using the form.
-    expect(page.get_by_role("heading", name="Before and after")).to_have_count(0, timeout=LONG)
-    expect(page.get_by_role("button", name="Save current settings")).to_have_count(1, timeout=LONG)
+    expect(page.get_by_role("heading", name="Before and after")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save current settings")).to_have_count(1)
+    settle(page)
     page.get_by_label("Name").fill("adult-faithful")
     page.get_by_label("Approved by").fill("A. Analyst")
     page.get_by_label("Reason (required)").fill("Restores real shares and outcome rates.")
     page.get_by_role("button", name="Save current settings").click()
-    expect(page.get_by_text("Saved 'adult-faithful'")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Saved 'adult-faithful'")).to_be_visible()
     assert list((tmp / "approved").glob("*.toml"))
 
-    _go(page, "Fairness")
+    go_to(page, "Fairness")
     sex = page.get_by_text("sex — lowest over highest selection rate: real data 0.36")
-    expect(sex).to_contain_text("in the real data and 0.3", timeout=LONG)
-    _go(page, "Representativeness")
-    expect(page.get_by_text("Black&Female")).to_have_count(0, timeout=LONG)
+    expect(sex).to_contain_text("in the real data and 0.3")
+    go_to(page, "Representativeness")
+    expect(page.get_by_text("Black&Female")).to_have_count(0)
 
     # 5. A mitigation note, then the HTML and JSON exports.
-    _go(page, "Notes & export")
-    expect(page.get_by_role("tab", name="Findings")).to_be_visible(timeout=LONG)
+    go_to(page, "Notes & export")
+    expect(page.get_by_role("tab", name="Findings")).to_be_visible()
     page.get_by_text("Mitigation note").first.click()
     page.get_by_label("Action").first.fill("Regenerated with real shares and outcome rates")
     page.get_by_label("Owner").first.fill("A. Analyst")
     page.get_by_role("button", name="Save note").first.click()
-    expect(page.get_by_text("note: open")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("note: open")).to_be_visible()
+    settle(page)  # the export buttons carry the note once this run is over
     shot("journey1_notes")
 
     page.get_by_role("tab", name="Export").click()
@@ -106,9 +103,9 @@ def test_analyst_closes_a_representation_gap(page: Page, analyst_app, shot):
     assert abs(ratios["real"] - 0.36) < 0.01 and abs(ratios["synthetic"] - ratios["real"]) < 0.05
 
     # Offline: the file draws its charts from what it carries and shows the same numbers.
-    offline = page.context.browser.new_context(offline=True).new_page()
+    offline = new_context(offline=True).new_page()
     offline.goto(html_path.as_uri())
-    expect(offline.locator(".main-svg").first).to_be_visible(timeout=30_000)
+    expect(offline.locator(".main-svg").first).to_be_visible()
     expect(offline.locator("body")).to_contain_text(f"{ratios['real']:.2f}")
     expect(offline.locator("body")).to_contain_text("Regenerated with real shares")
     offline.screenshot(path=str(shot("journey1_notes").parent / "journey1_offline_html.png"))

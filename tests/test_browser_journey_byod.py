@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import SAMPLES, upload
+from conftest import SAMPLES, go_to, open_app, settle, upload
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
-LONG = 90_000
 REGIONS = ["Île-de-France", "Bourgogne-Franche-Comté", "Provence-Alpes-Côte d'Azur"]
 
 
@@ -26,12 +25,12 @@ def own_files(tmp_path):
 
 
 def test_uploaded_pair_with_corrected_roles_works_on_every_page(page: Page, app_url, own_files, shot):
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
+    open_app(page, app_url)
     page.get_by_role("tab", name="Upload your own").click()
     upload(page, 0, own_files[0])
     upload(page, 1, own_files[1])
-    expect(page.get_by_text("Uploaded pair loaded")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("Uploaded pair loaded")).to_be_visible()
+    settle(page)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("mine_real.csv (4,000 rows)")
     expect(sidebar).to_contain_text("Protected: race, sex")
@@ -40,16 +39,15 @@ def test_uploaded_pair_with_corrected_roles_works_on_every_page(page: Page, app_
     roles = page.get_by_test_id("stForm")
     roles.get_by_role("button", name="Remove race").first.click()
     roles.get_by_role("button", name="Apply roles").click()
-    expect(page.get_by_text("Roles applied:")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Roles applied:")).to_be_visible()
+    settle(page)
     expect(sidebar).to_contain_text("Protected: sex")
     shot("journey5_data")
 
     for title in ("Representativeness", "Fairness", "Drift", "Generation", "Privacy", "Notes & export"):
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=LONG)
+        go_to(page, title)
         if title in ("Representativeness", "Fairness"):
             drawn = page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first
-            expect(drawn).to_be_visible(timeout=LONG)
-        page.wait_for_load_state("networkidle")
+            expect(drawn).to_be_visible()
         expect(page.get_by_test_id("stException")).to_have_count(0)
         shot(f"journey5_{title.split()[0].lower()}")

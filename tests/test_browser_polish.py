@@ -4,12 +4,11 @@ evidently's frame, and the generate-adopt-resolve journey. Screenshots for a per
 from __future__ import annotations
 
 import pytest
-from conftest import settle, upload
+from conftest import go_to, open_app, pick_sample, settle, upload
 from german_credit import german_files
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
-LONG = 120_000
 # Right edge of anything inside a frame's document that sticks out past the frame's width.
 OVERFLOW_JS = """() => { const w = document.documentElement.clientWidth; let worst = 0;
   for (const el of document.querySelectorAll('*')) {
@@ -17,49 +16,29 @@ OVERFLOW_JS = """() => { const w = document.documentElement.clientWidth; let wor
   return worst; }"""
 
 
-def _open(page: Page, title: str) -> None:
-    settle(page)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=LONG)
-
-
-def _load_sample(page: Page, option: str) -> None:
-    settle(page)
-    page.get_by_test_id("stSelectbox").filter(has_text="Sample pair").click()
-    page.get_by_role("option", name=option).click()
-    page.get_by_role("button", name="Load sample").click()
-    expect(page.get_by_text("Loaded ")).to_be_visible(timeout=LONG)
-    settle(page)
-
-
 def test_role_form_follows_the_sample_and_evidently_fits_its_frame(page: Page, app_url, shot):
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
-    _load_sample(page, "ProPublica COMPAS")
+    open_app(page, app_url)
+    pick_sample(page, "ProPublica COMPAS")
     form = page.get_by_test_id("stForm")
     expect(form.get_by_label("Favourable target value", exact=True)).to_have_value("0")
     expect(form.get_by_role("combobox", name="Time (optional)")).to_have_value("compas_screening_date")
     expect(form.get_by_role("combobox", name="Prediction (optional)")).to_have_value("predicted_recid")
     form.get_by_role("button", name="Apply roles").click()
-    expect(page.get_by_text("Roles applied: nothing changed.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Roles applied: nothing changed.")).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Time: compas_screening_date")
     shot("data_compas_role_form_after_switch")
 
-    _open(page, "Drift")
-    expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible(timeout=LONG)
-    settle(page, timeout=180)
-    page.get_by_text("evidently's data drift report for one window").click()
+    go_to(page, "Drift")
+    expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
     settle(page)
-    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report").locator("input")
-    for _ in range(3):  # on a loaded machine a click during a rerun can be lost: click until on
-        page.get_by_text("Build evidently's report").click()
-        settle(page, timeout=180)
-        if toggle.is_checked():
-            break
-    expect(toggle).to_be_checked()
-    frame = page.frame_locator("iframe").first
-    expect(frame.locator("body")).to_contain_text("Drifted Columns", timeout=LONG)
-    element = page.locator("iframe").first
+    page.get_by_text("evidently's data drift report for one window").click()
+    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report")
+    toggle.get_by_text("Build evidently's report").click()
+    expect(toggle.locator("input")).to_be_checked()
+    frame = page.frame_locator('[data-testid="stIFrame"]')
+    expect(frame.locator("body")).to_contain_text("Drifted Columns")
+    settle(page)
+    element = page.get_by_test_id("stIFrame")
     element.scroll_into_view_if_needed()
     report = next(f for f in page.frames if f.url == "about:srcdoc")
     assert report.evaluate(OVERFLOW_JS) <= 1, "evidently's report is cut off on the right"
@@ -70,22 +49,20 @@ def test_upload_feedback_and_privacy_on_an_upload(page: Page, app_url, tmp_path,
     real, synthetic = german_files(tmp_path)
     empty = tmp_path / "empty_synthetic.csv"
     empty.write_bytes(b"")
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
+    open_app(page, app_url)
     page.get_by_role("tab", name="Upload your own").click()
     upload(page, 0, real)
-    expect(page.get_by_text("Real data: german_real.csv read (1,000 rows, 22 columns)")).to_be_visible(
-        timeout=LONG)
+    expect(page.get_by_text("Real data: german_real.csv read (1,000 rows, 22 columns)")).to_be_visible()
     shot("upload_one_file_acknowledged")
     upload(page, 1, empty)
-    expect(page.get_by_test_id("stAlertContentError")).to_contain_text("empty_synthetic.csv", timeout=LONG)
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text("empty_synthetic.csv")
     shot("upload_bad_second_file_named")
     upload(page, 1, synthetic)
-    expect(page.get_by_text("Uploaded pair loaded")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("Uploaded pair loaded")).to_be_visible()
 
-    _open(page, "Privacy")
-    expect(page.get_by_test_id("stPlotlyChart").last.locator(".main-svg").first).to_be_visible(timeout=LONG)
-    settle(page, timeout=180)
+    go_to(page, "Privacy")
+    expect(page.get_by_test_id("stPlotlyChart").last.locator(".main-svg").first).to_be_visible()
+    settle(page)
     body = page.get_by_test_id("stMain")
     expect(body).not_to_contain_text("bundled synthetic samples")
     expect(body).to_contain_text("If the generator of this synthetic data was fitted on all")
@@ -94,9 +71,9 @@ def test_upload_feedback_and_privacy_on_an_upload(page: Page, app_url, tmp_path,
     assert page.get_by_text(").;").count() == 0
     shot("privacy_german_upload")
 
-    _open(page, "Data")
+    go_to(page, "Data")
     page.get_by_role("tab", name="Upload your own").click()
-    expect(page.get_by_text("Active uploaded pair: real german_real.csv")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("Active uploaded pair: real german_real.csv")).to_be_visible()
     # The role form still shows the upload's guessed roles after the visit to another page.
     form = page.get_by_test_id("stForm")
     expect(form.get_by_label("Favourable target value", exact=True)).to_have_value("good")
@@ -107,39 +84,38 @@ def test_upload_feedback_and_privacy_on_an_upload(page: Page, app_url, tmp_path,
 def test_generate_adopt_and_the_note_is_resolved(page: Page, app_url, shot):
     # The default Adult pair under-represents Black & Female (a race & sex gap); a regeneration
     # from the real rows restores the group's share, so that finding goes away.
-    page.goto(app_url)
-    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
-    _open(page, "Notes & export")
-    expect(page.get_by_role("tab", name="Findings")).to_be_visible(timeout=LONG)
-    settle(page, timeout=180)
+    open_app(page, app_url)
+    go_to(page, "Notes & export")
+    expect(page.get_by_role("tab", name="Findings")).to_be_visible()
+    settle(page)
     # The finding's sentence, then its "Fix in Generation" button and its note's expander.
     sentence = page.get_by_test_id("stMarkdown").filter(has_text="Black & Female: 4.7% of real rows")
     expander = sentence.locator("xpath=following::*[@data-testid='stExpander'][1]")
     expander.get_by_text("Mitigation note").click()
     expander.get_by_label("Action", exact=True).fill("Regenerate from the real rows")
     expander.get_by_role("button", name="Save note").click()
-    expect(page.get_by_text("note: open").first).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("note: open").first).to_be_visible()
 
     # Its button opens Generation on race & sex, and so does the comparison after Generate.
     settle(page)
     sentence.locator("xpath=following::*[@data-testid='stButton'][1]").get_by_role(
         "button", name="Fix in Generation").click()
-    expect(page.get_by_role("heading", name="Generation")).to_be_visible(timeout=LONG)
-    expect(page.get_by_text("Opened from a finding about race & sex")).to_be_visible(timeout=LONG)
-    settle(page, timeout=180)
+    expect(page.get_by_role("heading", name="Generation")).to_be_visible()
+    expect(page.get_by_text("Opened from a finding about race & sex")).to_be_visible()
+    settle(page)
     page.get_by_role("button", name="Generate", exact=True).click()
-    expect(page.get_by_role("heading", name="Before and after")).to_be_visible(timeout=LONG)
-    settle(page, timeout=180)
+    expect(page.get_by_role("heading", name="Before and after")).to_be_visible()
+    settle(page)
     expect(page.get_by_role("combobox", name="Compare groups of")).to_have_value("race&sex")
     shot("generation_before_after")
     page.get_by_role("button", name="Use the generated table as the synthetic side").click()
-    expect(page.get_by_text("Adopted: generated (")).to_be_visible(timeout=LONG)
+    expect(page.get_by_text("Adopted: generated (")).to_be_visible()
     settle(page)
     shot("generation_adopted_confirmation")
 
-    _open(page, "Notes & export")
-    expect(page.get_by_role("heading", name="Resolved findings")).to_be_visible(timeout=LONG)
+    go_to(page, "Notes & export")
+    expect(page.get_by_role("heading", name="Resolved findings")).to_be_visible()
     expect(page.get_by_test_id("stMain")).to_contain_text("Regenerate from the real rows")
-    settle(page, timeout=180)
+    settle(page)
     page.get_by_role("heading", name="Resolved findings").scroll_into_view_if_needed()
     shot("notes_resolved_after_adoption")

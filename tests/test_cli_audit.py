@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import PATIENCE_S
 from test_audit_pairs import skewed_adult
 
 from fairsynth.foundation.samples import SAMPLE_DIR
@@ -23,7 +24,7 @@ PRIVACY = "[thresholds]\nmax_exact_copy_rate = 0.01\nmax_inference_risk = 0.05\n
 
 def audit(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(FAIRSYNTH), "audit", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+                          timeout=PATIENCE_S)
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import PATIENCE_S
+
 PROBE = """
 import sys
+
+from conftest import PATIENCE_S
 from fairsynth.governance.cli import main
 try:
     main({argv!r})
@@ -18,7 +22,7 @@ print("LOADED:" + ",".join(m for m in ("pandas", "fairsynth.governance.cli_audit
 
 def _loaded(argv: list[str]) -> tuple[str, str]:
     done = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv)], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=PATIENCE_S)
     (line,) = [x for x in done.stdout.splitlines() if x.startswith("LOADED:")]
     return line.removeprefix("LOADED:"), done.stderr
 
@@ -36,5 +40,5 @@ def test_unknown_subcommand_is_one_line_and_imports_nothing_heavy():
 
 def test_subcommand_help_lists_its_own_options():
     done = subprocess.run([sys.executable, "-m", "fairsynth.governance.cli", "audit", "--help"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=PATIENCE_S)
     assert done.returncode == 0 and "--favorable" in done.stdout and "--policy" in done.stdout

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 
 # AppTest puts pages/ on sys.path, where pages/drift.py would shadow the drift package; importing
@@ -15,7 +16,7 @@ from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
 
 PAGE = str(SAMPLE_DIR.parent / "pages" / "drift.py")
-TIMEOUT = 90
+TIMEOUT = PATIENCE_S
 TIME = "compas_screening_date"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 
 # AppTest puts pages/ on sys.path, where pages/fairness.py would shadow the fairness package:
@@ -36,7 +37,7 @@ def adult_pair(adult_real):
 
 
 def _run(page: str, pair) -> AppTest:
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / page), default_timeout=PATIENCE_S)
     at.session_state["pair"] = pair
     at.session_state["pair_source"] = "test"
     return at.run()

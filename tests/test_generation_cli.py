@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 
 from fairsynth.generation import GenerationSettings
 from fairsynth.governance.cli import main
@@ -23,7 +24,7 @@ def test_subprocess_writes_parquet_with_shares_and_rates(tmp_path):
     out = tmp_path / "synth.parquet"
     cmd = [str(FAIRSYNTH), *BASE, "--rows", "4000", "--shares", "sex=Female:0.5,Male:0.5",
            "--outcome-rates", "sex=Female:0.6,Male:0.6", "--seed", "3", "--out", str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=PATIENCE_S)
     assert done.returncode == 0, done.stderr
     assert "wrote 4,000 rows" in done.stdout
     frame = pd.read_parquet(out)
@@ -36,7 +37,7 @@ def test_subprocess_writes_parquet_with_shares_and_rates(tmp_path):
 def test_subprocess_bad_input_is_one_line_and_exit_2(tmp_path):
     cmd = [str(FAIRSYNTH), *BASE, "--rows", "100", "--shares", "sex=Female:0.7,Male:0.7",
            "--out", str(tmp_path / "x.csv")]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=PATIENCE_S)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "sum to 1.4" in done.stderr
     assert "Traceback" not in done.stderr
@@ -44,7 +45,7 @@ def test_subprocess_bad_input_is_one_line_and_exit_2(tmp_path):
 
 def test_help_documents_intersections():
     done = subprocess.run([str(FAIRSYNTH), "generate", "--help"], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=PATIENCE_S)
     assert done.returncode == 0
     assert "race&sex=Black&Female" in done.stdout
 

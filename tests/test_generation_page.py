@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 
 # AppTest puts pages/ first on sys.path, where pages/fairness.py would shadow the fairness
@@ -25,7 +26,7 @@ def app(compas_real, tmp_path, monkeypatch):
     half = len(compas_real) // 2
     pair = make_pair(compas_real.iloc[:half].reset_index(drop=True),
                      compas_real.iloc[half:].reset_index(drop=True), COMPAS_ROLES)
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = AppTest.from_file(PAGE, default_timeout=PATIENCE_S)
     at.session_state["pair"] = pair
     at.session_state["pair_source"] = "test: COMPAS halves"
     return at.run()
@@ -99,7 +100,7 @@ def test_page_keeps_the_attribute_when_two_attributes_share_labels(compas_real, 
     save_approved(GenerationSettings(rows=2000, conditioning=("parent", "disabled"),
                                      shares={"1": 0.2, "2": 0.8}, shares_by=("disabled",)),
                   name="coded", approved_by="Tester", reason="demo", directory=tmp_path / "approved")
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = AppTest.from_file(PAGE, default_timeout=PATIENCE_S)
     at.session_state["pair"] = pair
     at.session_state["pair_source"] = "test: coded COMPAS halves"
     at.run()

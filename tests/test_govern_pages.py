@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import PATIENCE_S
 from govern_registry import build_registry
 from streamlit.testing.v1 import AppTest
 
 from fairsynth.governance.registry.store import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 60
+TIMEOUT = PATIENCE_S
 
 
 @pytest.fixture

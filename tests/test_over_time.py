@@ -11,6 +11,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 from fairlearn.metrics import MetricFrame, selection_rate
 
 from fairsynth.engines.sources import open_pair
@@ -208,7 +209,7 @@ def test_cli_exits_1_on_a_window_under_the_line(tmp_path, compas):
          str(tmp_path / "synth.csv"), "--protected", "race,sex", "--target", "two_year_recid",
          "--favorable", "0", "--time", TIME, "--freq", "Y", "--no-privacy", "--policy",
          str(tmp_path / "p.toml"), "--out", str(tmp_path / "r.json")],
-        capture_output=True, text=True, cwd=SAMPLE_DIR.parent, timeout=120)
+        capture_output=True, text=True, cwd=SAMPLE_DIR.parent, timeout=PATIENCE_S)
     assert result.returncode == 1, result.stderr
     data = json.loads((tmp_path / "r.json").read_text())
     check = data["policy"]["checks"][0]

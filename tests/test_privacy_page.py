@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.samples import COMPAS_ROLES
 from fairsynth.privacy.view import DIFFERENT, SAME
 
-TIMEOUT = 120
+TIMEOUT = PATIENCE_S
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "privacy.py"
 
 

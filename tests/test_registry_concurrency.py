@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import PATIENCE_S
 from sqlalchemy import select
 
 from fairsynth.governance.registry.schema import events
@@ -62,7 +63,7 @@ def test_eight_processes_lose_no_event(registry, audited):
     # Each process inherits $FAIRSYNTH_REGISTRY_URL and $FAIRSYNTH_DATA_DIR from the fixture.
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(w), str(WRITES_EACH)],
                                 stderr=subprocess.PIPE) for w in range(WRITERS)]
-    errors = [w.communicate(timeout=240)[1].decode() for w in writers]
+    errors = [w.communicate(timeout=PATIENCE_S)[1].decode() for w in writers]
 
     assert [w.returncode for w in writers] == [0] * WRITERS, errors
     ids = _ids(registry)

@@ -23,6 +23,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 
 from fairsynth.foundation.errors import FairSynthError
@@ -39,6 +40,8 @@ corpus = importlib.util.module_from_spec(spec)
 sys.modules["make_bad_corpus"] = corpus
 spec.loader.exec_module(corpus)
 
+# Bounds on the CPU seconds an input may cost (user + system, all threads), not wall seconds:
+# the CPU a file costs is its own, while wall time grows with whatever else the machine runs.
 CLI_SECONDS, CLI_RSS_MB, CLI_ADDRESS_SPACE = 60, 1024, 3 * 2**30
 LIBRARY_SECONDS = 30
 PEOPLE = ["age", "hours", "race", "sex", "date", "income"]
@@ -103,10 +106,10 @@ def library_outcome(item: Input):
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_library_loads_or_refuses_with_one_sentence(inputs, name):
     item = inputs[name]
-    start = time.perf_counter()
+    start = time.process_time()
     kind, message, report, pair = library_outcome(item)  # anything but FairSynthError fails here
-    elapsed = time.perf_counter() - start
-    assert elapsed < LIBRARY_SECONDS, f"{name} took {elapsed:.1f} s"
+    elapsed = time.process_time() - start
+    assert elapsed < LIBRARY_SECONDS, f"{name} took {elapsed:.1f} CPU s"
     if item.expect == "refuse":
         assert kind == "refused", f"{name} should be refused"
         assert "\n" not in message and len(message) < 400
@@ -190,27 +193,28 @@ def _run_cli_measured(item: Input, out: Path) -> dict:
     err_path = out.with_suffix(".stderr")
     with open(err_path, "wb") as err:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
-        killer = threading.Timer(CLI_SECONDS * 2, proc.kill)
+        # A guard against a hang only: wall time on a busy machine says little about the input.
+        killer = threading.Timer(max(CLI_SECONDS * 2, PATIENCE_S), proc.kill)
         killer.start()
         try:
-            _, status, _ = os.wait4(proc.pid, 0)
+            _, status, usage = os.wait4(proc.pid, 0)
         finally:
             killer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen quiet
     return {"code": proc.returncode, "stderr": err_path.read_text(errors="replace"),
-            "seconds": time.monotonic() - start,
+            "seconds": time.monotonic() - start, "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "rss_mb": int(hwm.read_text()) / 1024 if hwm.exists() else float("inf"),
             "out": out}
 
 
 def _write_table(inputs: dict[str, Input], results: dict[str, dict]) -> None:
-    lines = ["| input | what it is | CLI exit | what it got | time (s) | peak RSS (MB) |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| input | what it is | CLI exit | what it got | time (s) | CPU (s) | peak RSS (MB) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, item in inputs.items():
         res = results[name]
         got = res["stderr"].strip().removeprefix("fairsynth: error: ") or "loaded and audited"
         lines.append(f"| `{name}` | {item.what} | {res['code']} | {got.replace('|', '/')} | "
-                     f"{res['seconds']:.1f} | {res['rss_mb']:.0f} |")
+                     f"{res['seconds']:.1f} | {res['cpu_seconds']:.1f} | {res['rss_mb']:.0f} |")
     target = ROOT / "test-results" / "bad_input_table.md"
     target.parent.mkdir(exist_ok=True)
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -219,7 +223,7 @@ def _write_table(inputs: dict[str, Input], results: dict[str, dict]) -> None:
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_cli_exits_0_or_2_with_one_line_in_bounds(inputs, cli_results, name):
     item, res = inputs[name], cli_results[name]
-    assert res["seconds"] < CLI_SECONDS, f"{name}: {res['seconds']:.1f} s"
+    assert res["cpu_seconds"] < CLI_SECONDS, f"{name}: {res['cpu_seconds']:.1f} CPU s"
     assert res["rss_mb"] < CLI_RSS_MB, f"{name}: peak {res['rss_mb']:.0f} MB"
     assert "Traceback" not in res["stderr"]
     if item.expect == "refuse":
@@ -237,7 +241,7 @@ def test_cli_exits_0_or_2_with_one_line_in_bounds(inputs, cli_results, name):
 
 
 def test_data_page_survives_every_small_file(inputs):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PATIENCE_S).run()
     small = [i for i in inputs.values() if i.path.stat().st_size < 3_000_000]
     for item in small:
         before = at.session_state["pair"]

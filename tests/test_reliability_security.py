@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
@@ -62,7 +63,7 @@ def test_running_server_lists_no_directory_and_serves_no_project_file(app_url):
              *(f"/{p}" for p in secrets), *(f"/app/static/{p}" for p in secrets)]
     for path in paths:
         try:
-            with urllib.request.urlopen(app_url + path, timeout=10) as resp:
+            with urllib.request.urlopen(app_url + path, timeout=PATIENCE_S) as resp:
                 body = resp.read()
         except urllib.error.HTTPError as exc:
             assert exc.code in (400, 403, 404), path
@@ -233,7 +234,7 @@ def test_ui_code_never_lists_cache_entries_and_keys_them_by_content():
 def test_a_second_session_holds_nothing_of_the_first(tmp_path, monkeypatch):
     monkeypatch.setenv("FAIRSYNTH_DATA_DIR", str(tmp_path))
     data = ROOT / "tests" / "data" / "good"
-    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PATIENCE_S).run()
     first.file_uploader(key="real").upload("secret_real.csv", (data / "latin1_semicolon.csv").read_bytes(),
                                           "text/csv").run()
     first.file_uploader(key="synthetic").upload("secret_synth.csv", (data / "utf8_bom.csv").read_bytes(),
@@ -243,7 +244,7 @@ def test_a_second_session_holds_nothing_of_the_first(tmp_path, monkeypatch):
     first.switch_page("pages/notes.py").run()
     assert not first.exception
     # A second session in the same process shares the caches, never the state.
-    second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PATIENCE_S).run()
     second.switch_page("pages/notes.py").run()
     assert not second.exception
     state = second.session_state

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 
 from fairsynth.drift.timeline import drift_over_time
 from fairsynth.fairness.fidelity import column_fidelity
@@ -26,7 +27,7 @@ COMPAS_ROLES = Roles(protected=("race", "age_band"), target="two_year_recid", fa
 
 def audit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(FAIRSYNTH), "audit", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+                          timeout=PATIENCE_S)
 
 
 # --- 1. nullable dtypes --------------------------------------------------------------------------

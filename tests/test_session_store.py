@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 from streamlit.testing.v1 import AppTest
 
 from fairsynth.foundation.errors import InvalidInputError
@@ -83,7 +84,7 @@ def test_uploaded_pair_and_roles_come_back_on_the_same_link(tmp_path, monkeypatc
     monkeypatch.setenv("FAIRSYNTH_DATA_DIR", str(tmp_path / "data"))
     real = adult_real.sample(600, random_state=1).to_csv(index=False).encode()
     synth = adult_real.sample(600, random_state=2).to_csv(index=False).encode()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PATIENCE_S).run()
     at.switch_page("pages/data.py").run()
     at.file_uploader(key="real").upload("mine_real.csv", real, "text/csv").run()
     at.file_uploader(key="synthetic").upload("mine_synth.csv", synth, "text/csv").run()
@@ -93,7 +94,7 @@ def test_uploaded_pair_and_roles_come_back_on_the_same_link(tmp_path, monkeypatc
     assert not at.exception
     token = at.session_state["session_token"]
 
-    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PATIENCE_S)
     again.query_params["s"] = token
     again.run()
     assert not again.exception

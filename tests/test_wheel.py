@@ -21,6 +21,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+from conftest import PATIENCE_S
 from playwright.sync_api import Page, expect
 
 from fairsynth.governance.export import load_schema
@@ -62,7 +63,7 @@ def elsewhere(tmp_path) -> dict:
 
 def run(venv: Path, args: list[str], elsewhere: dict) -> subprocess.CompletedProcess:
     return subprocess.run([str(venv / "bin" / "fairsynth"), *args], capture_output=True,
-                          text=True, timeout=600, **elsewhere)
+                          text=True, timeout=max(600, PATIENCE_S), **elsewhere)
 
 
 def installed_resource(venv: Path, *parts: str) -> Path:
@@ -128,7 +129,7 @@ def test_app_from_any_folder_serves_a_page(venv, elsewhere, page: Page):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **elsewhere)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + PATIENCE_S
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
@@ -139,9 +140,9 @@ def test_app_from_any_folder_serves_a_page(venv, elsewhere, page: Page):
                     raise
                 time.sleep(0.3)
         page.goto(url)
-        expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("heading", name="Data")).to_be_visible()
         expect(page.get_by_test_id("stSidebar")).to_contain_text("Protected: race, sex")
-        expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
         # Stopping `fairsynth app` stops the server itself: nothing is left listening.
         proc.terminate()
         proc.wait(timeout=30)

@@ -84,13 +84,15 @@ def start_server(*, port: int | None = None, env: dict[str, str] | None = None,
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:  # e.g. the port was taken: no use waiting out the bound
+            raise RuntimeError(f"the app exited with code {proc.returncode} before it was healthy")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
                     return proc, url
         except OSError:
             time.sleep(0.3)
-    proc.kill()
+    stop_server(proc)
     raise RuntimeError(f"the app did not become healthy within {timeout:.0f} s")
 
 
@@ -98,9 +100,11 @@ def stop_server(proc: subprocess.Popen) -> None:
     """Stop a server started by `start_server`, by its process."""
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+        # Reaped before returning, so a restart on the same port finds it free.
+        proc.wait()
 
 
 if __name__ == "__main__":
