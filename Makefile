@@ -5,7 +5,7 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples clean chromium java postgresql load
+.PHONY: run test lint bench samples clean chromium java postgresql load load-large
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: $(STAMP)
 # 8 browser sessions at once walk the analyst path against a local server (see README).
 load: $(TEST_STAMP) chromium
 	$(PY) bench/load_test.py --sessions 8
+
+# 8 sessions at once each upload a 100 MB + 100 MB CSV pair and walk every page; the server's peak
+# RSS must stay under its memory budget (FAIRSYNTH_SERVER_MEMORY_MB for the run, see README).
+load-large: $(TEST_STAMP) chromium
+	$(PY) bench/load_large.py --sessions 8 --mb 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache

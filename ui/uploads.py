@@ -8,10 +8,12 @@ import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError, PairValidationError
 from fairsynth.foundation.loading import MAX_UPLOAD_MB, SUPPORTED_FORMATS, LoadedTable, load_table
+from fairsynth.foundation.memory_budget import MB
 from fairsynth.foundation.pair import DatasetPair, make_pair
 from fairsynth.foundation.roles import Roles, infer_roles
+from fairsynth.ui.memory_guard import hold_for_pair, is_large, reserve_uploads
 from fairsynth.ui.persistence import keep_upload
-from fairsynth.ui.state import active_pair, pair_source, set_pair
+from fairsynth.ui.state import active_pair, pair_source, session_token, set_pair
 
 TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
 SIDES = (("real", "Real data"), ("synthetic", "Synthetic data"))
@@ -23,30 +25,50 @@ def _parse(digest: str, name: str, _data: bytes) -> LoadedTable:
     return load_table(_data, name=name)
 
 
-def load_upload(upload) -> LoadedTable:
-    """Parse one Streamlit upload, cached by its content digest."""
+def load_upload(upload, *, shared_cache: bool = True) -> LoadedTable:
+    """Parse one Streamlit upload, cached by its content digest; a large one (shared_cache=False)
+    is parsed for its session only, so no cache keeps its frame alive past the session's pair."""
     data = upload.getvalue()
-    table = _parse(hashlib.sha256(data).hexdigest(), upload.name, data)
+    if shared_cache:
+        table = _parse(hashlib.sha256(data).hexdigest(), upload.name, data)
+    else:
+        table = load_table(data, name=upload.name)
     keep_upload(data, upload.name, table.sha256)  # so a reload or restart can rebuild the pair
     return table
 
 
-def _load_each(uploads: dict) -> tuple[dict[str, LoadedTable], list[str]]:
+def _load_each(uploads: dict, *, shared_cache: bool = True) -> tuple[dict[str, LoadedTable], list[str]]:
     """Every given upload parsed, and one reason per file that could not be (not just the first)."""
     tables, errors = {}, []
     for side, label in SIDES:
         if uploads.get(side) is None:
             continue
         try:
-            tables[side] = load_upload(uploads[side])
+            tables[side] = load_upload(uploads[side], shared_cache=shared_cache)
         except FairSynthError as exc:
             errors.append(f"{label}: {exc}")
     return tables, errors
 
 
 def pair_from_uploads(real_upload, synthetic_upload) -> tuple[DatasetPair | None, str | None]:
-    """A validated pair with guessed roles, or (None, the reasons); a bad guess falls back to no roles."""
-    tables, errors = _load_each({"real": real_upload, "synthetic": synthetic_upload})
+    """A validated pair with guessed roles, or (None, the reasons); a bad guess falls back to no roles.
+
+    A large load first reserves its estimated memory in the server's ledger: one that does not fit
+    raises MemoryBudgetError (its one sentence) before a byte is parsed, and the session's pair stays.
+    """
+    uploads = (real_upload, synthetic_upload)
+    reservation = reserve_uploads(session_token(), uploads)
+    pair, error = _validated_pair(real_upload, synthetic_upload, shared_cache=reservation is None)
+    if reservation is not None:
+        if pair is None:
+            reservation.release()
+        else:
+            hold_for_pair(reservation, pair, uploads)
+    return pair, error
+
+
+def _validated_pair(real_upload, synthetic_upload, *, shared_cache: bool) -> tuple[DatasetPair | None, str | None]:
+    tables, errors = _load_each({"real": real_upload, "synthetic": synthetic_upload}, shared_cache=shared_cache)
     if errors:
         return None, " ".join(errors) if len(errors) == 1 else "Both files were refused.  \n" + "  \n".join(errors)
     real, synthetic = tables["real"], tables["synthetic"]
@@ -81,7 +103,12 @@ def upload_section() -> None:
     real_file, synth_file = files["real"], files["synthetic"]
     label = f"{UPLOAD_PREFIX}{real_file.name} + {synth_file.name}"
     if st.session_state.get("last_upload") != (real_file.file_id, synth_file.file_id):
-        pair, error = pair_from_uploads(real_file, synth_file)
+        try:
+            pair, error = pair_from_uploads(real_file, synth_file)
+        except FairSynthError as exc:  # MemoryBudgetError, or a budget variable that is not a number
+            # Not marked as read: the next run (the button, or any click) asks the ledger again.
+            _say_refused(str(exc))
+            return
         st.session_state["last_upload"] = (real_file.file_id, synth_file.file_id)
         st.session_state["upload_error"] = error
         if pair is not None:
@@ -94,14 +121,27 @@ def upload_section() -> None:
         st.success("Uploaded pair loaded. Check the guessed roles below.")
 
 
+def _say_refused(reason: str) -> None:
+    kept = f" The pair loaded before ({pair_source()}) is still active." if active_pair() else ""
+    st.error(f"{reason}{kept}")
+    st.button("Try the upload again", key="retry_upload")
+
+
 def _one_file_feedback(given: dict) -> None:
-    # Read the lone file at once: a bad one is reported before the second is even chosen.
+    # Read the lone file at once: a bad one is reported before the second is even chosen. A large
+    # one is not: it would be parsed again on every rerun, outside the memory ledger.
+    (side, upload), = given.items()
+    other = "synthetic" if side == "real" else "real"
+    if is_large([upload]):
+        st.info(f"{dict(SIDES)[side]}: **{upload.name}** received ({upload.size / MB:,.0f} MB); it is "
+                f"read once the {other} file is added. Until then the active pair stays "
+                f"{pair_source() or 'none'}.")
+        return
     tables, errors = _load_each(given)
     if errors:
         st.error(errors[0])
         return
-    (side, table), = tables.items()
-    other = "synthetic" if side == "real" else "real"
+    table = tables[side]
     label = dict(SIDES)[side]
     st.info(f"{label}: **{table.name}** read ({_describe(table)}). Add the {other} file to "
             f"compare them; until then the active pair stays {pair_source() or 'none'}.")
