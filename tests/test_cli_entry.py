@@ -10,7 +10,6 @@ from conftest import PATIENCE_S
 PROBE = """
 import sys
 
-from conftest import PATIENCE_S
 from fairsynth.governance.cli import main
 try:
     main({argv!r})
