@@ -63,3 +63,22 @@ def test_server_writes_its_ready_record(tmp_path):
         assert record["seconds"] is not None and record["seconds"] > 0
     finally:
         stop_server(proc)
+
+
+def _digest(*args, **kwargs) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    cache._feed(digest, (args, kwargs))
+    return digest.hexdigest()
+
+
+def test_chart_cache_keys_by_content_not_identity():
+    import pandas as pd
+
+    frame = pd.DataFrame({"group": ["a", "b"], "ratio": [0.5, 1.0]})
+    assert _digest(frame.copy(), title="x") == _digest(frame.copy(), title="x")
+    changed = frame.assign(ratio=[0.5, 0.9])
+    assert _digest(changed, title="x") != _digest(frame, title="x")
+    assert _digest(frame, title="y") != _digest(frame, title="x")
+    assert _digest(frame.rename(columns={"ratio": "rate"})) != _digest(frame)

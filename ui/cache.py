@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from fairsynth.foundation.pair import DatasetPair
@@ -33,20 +33,45 @@ def cached_call(fn: Callable[..., Any], pair: DatasetPair, **params: Any) -> Any
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _figure(fn_name: str, inputs_hash: str, _fn: Callable, _args: tuple, _kwargs: dict) -> Any:
-    return _fn(*_args, **_kwargs)
+def _figure(fn_name: str, inputs_digest: str, _fn: Callable, _data: tuple) -> Any:
+    args, kwargs = _data
+    return _fn(*args, **kwargs)
+
+
+def _feed(digest: Any, value: Any) -> None:
+    """Add `value`'s content to `digest`: frames by their pandas row hashes, containers item by item."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        meta = ((list(value.columns), list(value.dtypes)) if isinstance(value, pd.DataFrame)
+                else (value.name, value.dtype))
+        digest.update(repr((type(value).__name__, value.shape, meta)).encode())
+        try:
+            digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        except TypeError:  # unhashable cells (lists): their JSON text is the content
+            digest.update(value.to_json(default_handler=str).encode())
+    elif isinstance(value, list | tuple):
+        digest.update(f"{type(value).__name__}{len(value)}".encode())
+        for item in value:
+            _feed(digest, item)
+    elif isinstance(value, dict):
+        digest.update(f"dict{len(value)}".encode())
+        for key in sorted(value, key=repr):
+            _feed(digest, key)
+            _feed(digest, value[key])
+    else:  # scalars and None
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
 
 
 def cached_figure(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`fn(*args, **kwargs)`, a chart builder, run once per builder and content of its inputs.
 
     Building a plotly figure (traces, shapes, the house style) costs 30-150 ms per chart and a
-    page draws several on every rerun; its inputs are small tables, so their pickled bytes are a
-    cheap key. The figure is shared (st.cache_resource, no copy): pass it straight to
+    page draws several on every rerun; its inputs are small tables, so hashing their content is
+    cheap. The figure is shared (st.cache_resource, no copy): pass it straight to
     st.plotly_chart, which only reads it, and never change it afterwards."""
     name = f"{fn.__module__}.{fn.__qualname__}"
-    digest = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())), protocol=5)).hexdigest()
-    return _figure(name, digest, fn, args, kwargs)
+    digest = hashlib.sha256()
+    _feed(digest, (args, kwargs))
+    return _figure(name, digest.hexdigest(), fn, (args, kwargs))
 
 
 @st.cache_resource(show_spinner="Loading the sample…", max_entries=8)
