@@ -181,6 +181,23 @@ def go_to(page, title: str, heading: str | None = None) -> None:
     settle(page)
 
 
+def open_evidently_report(page, expected_text: str):
+    """Open the Drift page's evidently report and return its frame once it shows `expected_text`.
+
+    A click while the page is still running can land on a widget the rerun replaces, so the page
+    settles first and the toggle must show checked before the report it starts is waited on; the
+    report is the srcdoc of Streamlit's own frame element, and its text is the page's signal."""
+    settle(page)
+    page.get_by_text("evidently's data drift report for one window").click()
+    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report")
+    toggle.get_by_text("Build evidently's report").click()
+    expect(toggle.locator("input")).to_be_checked()
+    report = page.frame_locator('[data-testid="stIFrame"]')
+    expect(report.locator("body")).to_contain_text(expected_text)
+    settle(page)
+    return report
+
+
 def pick_sample(page, title: str) -> None:
     """Pick the bundled pair `title` on the Data page and load it, each step once the page is
     idle (picking an option reruns the page, which replaces the Load button), then wait for the

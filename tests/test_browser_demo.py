@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCREENSHOTS, go_to, open_app, pick_sample, settle
+from conftest import SCREENSHOTS, go_to, open_app, open_evidently_report, pick_sample, settle
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -50,16 +50,6 @@ def test_drift_page_on_compas_by_month(page: Page, app_url: str, shot):
     note.scroll_into_view_if_needed()
     expect(note).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "demo_compas_drift_impact_over_time.png"))
-    # evidently's own report for a window opens inside the page. A click while the page is still
-    # running can land on a widget that the rerun replaces, so wait for the page to settle first,
-    # and check the toggle took the click before waiting for the report it starts.
-    settle(page)
-    page.get_by_text("evidently's data drift report for one window").click()
-    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report")
-    toggle.get_by_text("Build evidently's report").click()
-    expect(toggle.locator("input")).to_be_checked()
-    # The report is the srcdoc of Streamlit's own frame element; its text is the page's signal.
-    report = page.frame_locator('[data-testid="stIFrame"]')
-    expect(report.locator("body")).to_contain_text("Drift")
-    settle(page)
+    # evidently's own report for a window opens inside the page.
+    open_evidently_report(page, "Drift")
     shot("demo_compas_evidently")

@@ -4,7 +4,7 @@ evidently's frame, and the generate-adopt-resolve journey. Screenshots for a per
 from __future__ import annotations
 
 import pytest
-from conftest import go_to, open_app, pick_sample, settle, upload
+from conftest import go_to, open_app, open_evidently_report, pick_sample, settle, upload
 from german_credit import german_files
 from playwright.sync_api import Page, expect
 
@@ -30,14 +30,7 @@ def test_role_form_follows_the_sample_and_evidently_fits_its_frame(page: Page, a
 
     go_to(page, "Drift")
     expect(page.get_by_test_id("stPlotlyChart").first.locator(".main-svg").first).to_be_visible()
-    settle(page)
-    page.get_by_text("evidently's data drift report for one window").click()
-    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report")
-    toggle.get_by_text("Build evidently's report").click()
-    expect(toggle.locator("input")).to_be_checked()
-    frame = page.frame_locator('[data-testid="stIFrame"]')
-    expect(frame.locator("body")).to_contain_text("Drifted Columns")
-    settle(page)
+    open_evidently_report(page, "Drifted Columns")
     element = page.get_by_test_id("stIFrame")
     element.scroll_into_view_if_needed()
     report = next(f for f in page.frames if f.url == "about:srcdoc")
