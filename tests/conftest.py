@@ -181,17 +181,33 @@ def go_to(page, title: str, heading: str | None = None) -> None:
     settle(page)
 
 
+def switch_on(page, label: str, attempts: int = 3) -> None:
+    """Turn the switch `label` on as a person does: click it, let the page run, look, and click
+    again only if it is still off.
+
+    A click issued while the layout above the switch still moves (an expander opening, a chart
+    resizing) can land where the switch no longer is and change nothing; the state is read again
+    after every settled run, so a retry never turns off a click that worked."""
+    switch = page.get_by_role("switch", name=label, exact=True)
+    for _ in range(attempts):
+        settle(page)
+        if switch.is_checked():
+            return
+        page.get_by_test_id("stCheckbox").filter(has_text=label).get_by_text(label, exact=True).click()
+        settle(page)
+    expect(switch).to_be_checked()
+
+
 def open_evidently_report(page, expected_text: str):
     """Open the Drift page's evidently report and return its frame once it shows `expected_text`.
 
-    A click while the page is still running can land on a widget the rerun replaces, so the page
-    settles first and the toggle must show checked before the report it starts is waited on; the
-    report is the srcdoc of Streamlit's own frame element, and its text is the page's signal."""
+    The expander must be open before its switch is clicked (see switch_on); the report is the
+    srcdoc of Streamlit's own frame element, and its text is the page's signal."""
     settle(page)
-    page.get_by_text("evidently's data drift report for one window").click()
-    toggle = page.get_by_test_id("stCheckbox").filter(has_text="Build evidently's report")
-    toggle.get_by_text("Build evidently's report").click()
-    expect(toggle.locator("input")).to_be_checked()
+    expander = page.get_by_test_id("stExpander").filter(has_text="evidently's data drift report for one window")
+    expander.get_by_text("evidently's data drift report for one window").click()
+    expect(expander.get_by_test_id("stExpanderDetails")).to_be_visible()
+    switch_on(page, "Build evidently's report")
     report = page.frame_locator('[data-testid="stIFrame"]')
     expect(report.locator("body")).to_contain_text(expected_text)
     settle(page)
