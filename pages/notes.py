@@ -96,8 +96,9 @@ for part in report.parts:
     if part.status == "error":
         st.warning(f"The {part.part.replace('_', ' ')} part could not run: {part.message}")
 
+# The tabs rerun on a switch so the Export tab builds its files only while it is open.
 tab_findings, tab_free, tab_export, tab_registry = st.tabs(
-    ["Findings", "Free notes", "Export", "Save to registry"])
+    ["Findings", "Free notes", "Export", "Save to registry"], key="notes_tab", on_change="rerun")
 
 with tab_findings:
     if not report.findings:
@@ -191,14 +192,19 @@ with tab_export:
               "csv": "CSV tables (zip)"}
     stem = "fairsynth_report"
     cols = st.columns(len(EXPORTS) + 1)
-    for col, (name, spec) in zip(cols, EXPORTS.items(), strict=False):
-        # A callable defers building the file to the click, so reruns stay fast.
-        col.download_button(labels.get(name, name), data=lambda spec=spec: spec.render(report),
-                            file_name=f"{stem}{spec.extension}", mime=spec.media_type,
-                            key=f"download_{name}", on_click="ignore")
-    cols[-1].download_button("Notes (JSON)", data=notes_to_json(notes).encode(),
-                             file_name="fairsynth_notes.json", mime="application/json",
-                             key="download_notes", on_click="ignore")
+    if tab_export.open:
+        # The files are built while the tab opens and handed to Streamlit as bytes: a deferred
+        # (callable) download's file is unowned until the browser fetches it, and another
+        # session's rerun ending in between deletes it ("Download.path: canceled" under load).
+        with st.spinner("Preparing the files…"):
+            files = {name: spec.render(report) for name, spec in EXPORTS.items()}
+        for col, (name, spec) in zip(cols, EXPORTS.items(), strict=False):
+            col.download_button(labels.get(name, name), data=files[name],
+                                file_name=f"{stem}{spec.extension}", mime=spec.media_type,
+                                key=f"download_{name}", on_click="ignore")
+        cols[-1].download_button("Notes (JSON)", data=notes_to_json(notes).encode(),
+                                 file_name="fairsynth_notes.json", mime="application/json",
+                                 key="download_notes", on_click="ignore")
 
 with tab_registry:
     st.caption("Registers both files as versions of a project, this audit run under the project's "

@@ -112,6 +112,7 @@ def _add_note(page: Page, text: str) -> None:
 def _downloaded_notes(page: Page) -> list[dict]:
     settle(page)  # the download button is redrawn, with its bytes, until the run ends
     page.get_by_role("tab", name="Export").click()
+    settle(page)  # opening the tab reruns the page, which builds the files for its buttons
     button = page.get_by_test_id("stDownloadButton").filter(has_text="Notes (JSON)").get_by_role("button")
     with page.expect_download() as info:
         button.click()

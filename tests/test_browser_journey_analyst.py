@@ -84,6 +84,7 @@ def test_analyst_closes_a_representation_gap(page: Page, new_context, analyst_ap
     shot("journey1_notes")
 
     page.get_by_role("tab", name="Export").click()
+    settle(page)  # opening the tab reruns the page, which builds the files for its buttons
     with page.expect_download() as html_download:
         page.get_by_role("button", name="HTML summary").click()
     html_path = tmp / "summary.html"
