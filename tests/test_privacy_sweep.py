@@ -33,10 +33,12 @@ def test_sweep_reports_every_metric_per_group_with_intervals(sweep):
     assert set(table["metric"]) == set(METRICS)
     assert set(table["setting"]) == {"epsilon=0.5", "epsilon=8", "no DP"}
     assert {"race", "sex", "race&sex"} <= set(table["attribute"])
-    # OpenDP's noise is not seedable, so a tiny intersection can get no synthetic row in one run:
-    # its metrics then rest on the other seed, and `seeds` says so; every single attribute has both.
+    # OpenDP's noise is not seedable, so a tiny group (an intersection, or a race of 25 rows in
+    # these 3,000) can get no synthetic row in one run: its metrics then rest on the other seed,
+    # and `seeds` says so. A single-attribute group of 100 real rows or more always has both.
     assert table["seeds"].between(1, 2).all()
-    assert (table.loc[~table["attribute"].str.contains("&"), "seeds"] == 2).all()
+    large = ~table["attribute"].str.contains("&") & (table["real_count"] >= 100)
+    assert large.sum() >= 4 and (table.loc[large, "seeds"] == 2).all()
     both = table.dropna(subset=["ci_low", "ci_high"])
     assert (both["ci_low"] <= both["mean"] + 1e-12).all() and (both["mean"] <= both["ci_high"] + 1e-12).all()
     # Two ledgers, one per budget, each summing to its epsilon.
