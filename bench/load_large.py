@@ -31,7 +31,7 @@ import pandas as pd
 os.environ.setdefault("FAIRSYNTH_LOAD_STEP_TIMEOUT", "900")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load_test  # noqa: E402
-from load_test import PAGES, ROOT, Session, open_page, settled  # noqa: E402
+from load_test import PAGES, ROOT, Session, open_page, process_tree, settled  # noqa: E402
 from playwright.async_api import async_playwright, expect  # noqa: E402
 
 from fairsynth.foundation.memory_budget import MB, SERVER_BUDGET_ENV  # noqa: E402
@@ -59,22 +59,8 @@ def write_large_pair(folder: Path, mb: float) -> tuple[Path, Path]:
 
 def tree_rss(root_pid: int) -> int:
     """Resident bytes of a process and all its descendants, from /proc (0 once it is gone)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = {root_pid}, [root_pid]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, p in parents.items() if p == pid and c not in tree]
-        tree.update(children)
-        frontier += children
     total = 0
-    for pid in tree:
+    for pid in process_tree(root_pid):
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
         except OSError:

@@ -78,6 +78,40 @@ async def settled(page: Page) -> None:
     await page.wait_for_function(_QUIET_JS, arg=500, polling=100, timeout=STEP_TIMEOUT * 1000)
 
 
+def process_tree(root_pid: int) -> set[int]:
+    """The pid and every descendant's, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        children = [c for c, p in parents.items() if p == pid and c not in tree]
+        tree.update(children)
+        frontier += children
+    return tree
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU seconds the live processes `pids` have used so far (and their reaped children)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / _TICKS
+
+
 async def check_clean(page: Page, where: str, session: Session) -> None:
     """Record a traceback box or an error message on the page."""
     if await page.get_by_test_id("stException").count():
@@ -160,19 +194,27 @@ async def analyst(browser, url: str, session: Session) -> None:
         await context.close()
 
 
-async def run(url: str, n_sessions: int) -> list[Session]:
+async def run(url: str, n_sessions: int, server_pid: int | None = None) -> tuple[list[Session], float]:
+    """The sessions' results, and the CPU seconds this side (browser, driver, this script) used."""
     executable = shutil.which("chromium")
     if executable is None:
         raise SystemExit("chromium is not installed (apt-get install chromium)")
     sessions = [Session(i) for i in range(n_sessions)]
+
+    def client_pids() -> set[int]:
+        server = process_tree(server_pid) if server_pid else set()
+        return process_tree(os.getpid()) - server
+
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        before = cpu_seconds(client_pids())
         try:
             await asyncio.wait_for(asyncio.gather(*(analyst(browser, url, s) for s in sessions)),
                                    timeout=RUN_TIMEOUT)
+            client_cpu = cpu_seconds(client_pids()) - before  # read before the browser exits
         finally:
             await browser.close()
-    return sessions
+    return sessions, client_cpu
 
 
 PAGE_TARGET_S = 3.0  # p95 of every page step (issue 19)
@@ -244,15 +286,24 @@ def main() -> int:
                   if warm is not None else "server ready; its warm-up failed (pages compute on demand)")
         try:
             single = None
+            server_pid = proc.pid if proc is not None else None
             if not args.no_single and args.sessions > 1:
                 start = time.perf_counter()
-                alone = asyncio.run(run(url, 1))
+                alone, _ = asyncio.run(run(url, 1, server_pid))
                 single = time.perf_counter() - start
                 if any(s.errors for s in alone):
                     print(f"the single session failed: {alone[0].errors}")
+            server_before = cpu_seconds(process_tree(server_pid)) if server_pid else None
             start = time.perf_counter()
-            sessions = asyncio.run(run(url, args.sessions))
-            return report(sessions, time.perf_counter() - start, single)
+            sessions, client_cpu = asyncio.run(run(url, args.sessions, server_pid))
+            wall = time.perf_counter() - start
+            # Where the machine's time went: on one machine the simulated analysts' browsers
+            # share the server's cores, which real analysts' browsers do not.
+            server = (f"the server {cpu_seconds(process_tree(server_pid)) - server_before:.1f} s, "
+                      if server_pid else "")
+            print(f"CPU seconds in the concurrent run: {server}the browsers, driver and this "
+                  f"script {client_cpu:.1f} s, on {os.cpu_count()} cores over {wall:.1f} s")
+            return report(sessions, wall, single)
         finally:
             if proc is not None:
                 stop_server(proc)
