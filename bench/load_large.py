@@ -96,6 +96,8 @@ async def analyst(browser, url: str, session: Session, files: tuple[Path, Path],
         await page.goto(url)
         await expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=timeout)
         await settled(page)
+        # The uploaders and their messages live in the Data page's second tab.
+        await page.get_by_role("tab", name="Upload your own").click()
         start = time.perf_counter()
         for index, path in enumerate(files):
             await settled(page)
