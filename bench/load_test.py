@@ -222,22 +222,27 @@ EXPORT_TARGET_S = 5.0  # p95 of the JSON report download
 EXPORT_STEP = "Export (JSON report)"
 
 
-def report(sessions: list[Session], wall: float, single_wall: float | None = None) -> int:
-    """Print the table, the targets with PASS/FAIL and every retry and error; 1 if anything failed."""
+def report(sessions: list[Session], wall: float, single_wall: float | None = None, *,
+           page_targets: bool = True) -> int:
+    """Print the table, the targets with PASS/FAIL and every retry and error; 1 if anything failed.
+
+    Without `page_targets` (a run whose pages work on large uploads) the times are printed for
+    reading, and only errors and retried clicks fail the run."""
     steps = list(dict.fromkeys(step for s in sessions for step in s.times))
     beside = f" (one session alone: {single_wall:.1f} s)" if single_wall is not None else ""
     print(f"\n{len(sessions)} concurrent sessions, wall time {wall:.1f} s{beside}\n")
-    print(f"{'step':<24}{'n':>4}{'p50 s':>9}{'p95 s':>9}{'max s':>9}{'target':>9}")
+    print(f"{'step':<24}{'n':>4}{'p50 s':>9}{'p95 s':>9}{'max s':>9}" + (f"{'target':>9}" if page_targets else ""))
     missed = []
     for step in steps:
         values = np.array([s.times[step] for s in sessions if step in s.times])
         target = EXPORT_TARGET_S if step == EXPORT_STEP else PAGE_TARGET_S
         p95 = np.percentile(values, 95)
         verdict = "PASS" if p95 <= target and len(values) == len(sessions) else "FAIL"
-        if verdict == "FAIL":
+        if verdict == "FAIL" and page_targets:
             missed.append(step)
+        judged = f"{target:>7.1f} {verdict}" if page_targets else ""
         print(f"{step:<24}{len(values):>4}{np.percentile(values, 50):>9.2f}"
-              f"{p95:>9.2f}{values.max():>9.2f}{target:>7.1f} {verdict}")
+              f"{p95:>9.2f}{values.max():>9.2f}{judged}")
     pages = np.array([t for s in sessions for step, t in s.times.items() if step != EXPORT_STEP])
     if len(pages):
         print(f"{'all pages':<24}{len(pages):>4}{np.percentile(pages, 50):>9.2f}"
@@ -251,6 +256,9 @@ def report(sessions: list[Session], wall: float, single_wall: float | None = Non
     for number, error in errors:
         print(f"  session {number}: {error}")
     ok = not (errors or retries or missed)
+    if not page_targets:
+        print(f"\nno error and no retried click: {'PASS' if ok else 'FAIL'}")
+        return 0 if ok else 1
     print(f"\ntargets (p95 page <= {PAGE_TARGET_S:.0f} s, export <= {EXPORT_TARGET_S:.0f} s, no retry, "
           f"no error): {'PASS' if ok else 'FAIL'}" + (f"; missed: {', '.join(missed)}" if missed else ""))
     return 0 if ok else 1
