@@ -10,6 +10,7 @@ A refusal is not an error when it says why (it names the busy server or a budget
 counted and printed. Any traceback box, other error message or timeout is an error. Meanwhile the
 resident set size of the server's process tree is read from /proc every SAMPLE_SECONDS; the run
 passes when no session had an error and the peak stayed under the budget. Exits 1 otherwise.
+Page times are printed for reading only: the page targets are `make load`'s, on the bundled samples.
 """
 
 from __future__ import annotations
