@@ -33,12 +33,14 @@ def test_sweep_reports_every_metric_per_group_with_intervals(sweep):
     assert set(table["metric"]) == set(METRICS)
     assert set(table["setting"]) == {"epsilon=0.5", "epsilon=8", "no DP"}
     assert {"race", "sex", "race&sex"} <= set(table["attribute"])
-    # OpenDP's noise is not seedable, so a tiny group (an intersection, or a race of 25 rows in
-    # these 3,000) can get no synthetic row in one run: its metrics then rest on the other seed,
-    # and `seeds` says so. A single-attribute group of 100 real rows or more always has both.
+    # OpenDP's noise is not seedable, so one run can leave a metric undefined for a group: a tiny
+    # group may get no synthetic row, and at epsilon=0.5 even a large one may get a single outcome
+    # (no disparate impact, no TSTR). That metric then rests on the other seed, and `seeds` says
+    # so. The share gap is defined from counts alone, so every group of the real data has it in both
+    # seeds (a combination only one run invented has it once).
     assert table["seeds"].between(1, 2).all()
-    large = ~table["attribute"].str.contains("&") & (table["real_count"] >= 100)
-    assert large.sum() >= 4 and (table.loc[large, "seeds"] == 2).all()
+    share = table[(table["metric"] == "share_gap") & (table["real_count"] > 0)]
+    assert len(share) >= 4 and (share["seeds"] == 2).all()
     both = table.dropna(subset=["ci_low", "ci_high"])
     assert (both["ci_low"] <= both["mean"] + 1e-12).all() and (both["mean"] <= both["ci_high"] + 1e-12).all()
     # Two ledgers, one per budget, each summing to its epsilon.
