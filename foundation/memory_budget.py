@@ -34,6 +34,12 @@ SERVER_BASELINE_MB = 1024
 # baseline, and keep the shared parse cache. Above it a load is "large": reserved, parsed once
 # for its session only, and counted in the busy sentence.
 LARGE_LOAD_MB = 32
+# A frame made in memory rather than parsed from a file (a generated synthetic side) is large
+# above the resident size a large load's files reach once parsed, at the CSV factor below.
+LARGE_FRAME_MB = 320
+# Peak resident memory while generating, per byte of the table made (the plan's per-group draws
+# and the assembled frame exist at once for a moment).
+GENERATION_FACTOR = 2  # measured 1.6 on COMPAS (500,000 rows: +296 MB peak for 189 MB made)
 # Peak resident memory while parsing, per byte of file (measured on the Adult sample resampled
 # to 100 MB: +0.9 GB while foundation.loading reads the CSV, 0.6 GB held afterwards as text and
 # integer columns). Parquet is compressed columnar data: its text columns expand more.
@@ -136,8 +142,10 @@ class MemoryLedger:
         session = budget_mb(SESSION_BUDGET_ENV, DEFAULT_SESSION_MB)
         return cls(server * MB, min(session, server) * MB)
 
-    def reserve(self, holder: str, n_bytes: int, label: str = "a dataset") -> Reservation:
-        """Reserve `n_bytes` for `holder`, or raise MemoryBudgetError with the one sentence to show.
+    def reserve(self, holder: str, n_bytes: int, label: str = "a dataset", action: str = "load"
+                ) -> Reservation:
+        """Reserve `n_bytes` for `holder`, or raise MemoryBudgetError with the one sentence to show
+        (`label` needs about N MB of memory to `action`).
 
         The session budget bounds one load; the server budget bounds the sum of every held load
         (including the holder's previous pair, which stays until the new one is ready) plus the
@@ -145,7 +153,7 @@ class MemoryLedger:
         """
         if n_bytes > self.session_bytes:
             raise MemoryBudgetError(
-                f"{label} needs about {_mb(n_bytes)} of memory to load, over the "
+                f"{label} needs about {_mb(n_bytes)} of memory to {action}, over the "
                 f"{_mb(self.session_bytes)} a session may use ({SESSION_BUDGET_ENV}); "
                 f"{CLI_HINT} for files this large.")
         with self._lock:
@@ -154,7 +162,7 @@ class MemoryLedger:
                 busy = len(self._held)
                 if busy == 0:
                     raise MemoryBudgetError(
-                        f"{label} needs about {_mb(n_bytes)} of memory to load, more than this "
+                        f"{label} needs about {_mb(n_bytes)} of memory to {action}, more than this "
                         f"server's budget leaves ({SERVER_BUDGET_ENV}); {CLI_HINT} for files this large.")
                 noun = "dataset" if busy == 1 else "datasets"
                 raise MemoryBudgetError(

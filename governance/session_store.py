@@ -145,14 +145,19 @@ def load_pointer(token: str, *, root: Path | None = None) -> SavedPair | None:
                      saved_at=str(body.get("saved_at") or ""))
 
 
-def load_side(spec: dict, *, root: Path | None = None) -> LoadedTable:
-    """Read one side a pointer names (sample file or kept file); registry sides are read elsewhere."""
-    name = str(spec.get("name") or "table")
+def side_file(spec: dict, *, root: Path | None = None) -> Path:
+    """The file one side a pointer names is read from (sample file or kept file); registry sides
+    are found elsewhere."""
     if "sample_file" in spec:
         if spec["sample_file"] not in sample_files().values():
             raise InvalidInputError("The saved pair names a sample file that is not bundled.")
-        return load_table(SAMPLE_DIR / spec["sample_file"], name=name)
+        return SAMPLE_DIR / spec["sample_file"]
     path = kept_file(str(spec.get("sha256") or ""), root=root)
     if path is None:
-        raise InvalidInputError(f"The kept copy of {name} is gone from the data folder.")
-    return load_table(path, name=name)
+        raise InvalidInputError(f"The kept copy of {spec.get('name') or 'table'} is gone from the data folder.")
+    return path
+
+
+def load_side(spec: dict, *, root: Path | None = None) -> LoadedTable:
+    """Read one side a pointer names (sample file or kept file); registry sides are read elsewhere."""
+    return load_table(side_file(spec, root=root), name=str(spec.get("name") or "table"))

@@ -31,7 +31,8 @@ from fairsynth.ui.adoption import adopt_generated, show_adoption_flash
 from fairsynth.ui.cache import fitted_synthesizer
 from fairsynth.ui.dp_panel import dp_budget_widgets, sweep_panel
 from fairsynth.ui.focus import requested_focus
-from fairsynth.ui.state import require_pair
+from fairsynth.ui.memory_guard import hold_for_frame, reserve_generation
+from fairsynth.ui.state import require_pair, session_token
 
 AS_REAL = "(as in real data)"
 RESULT_KEY = "gen_result"
@@ -183,7 +184,12 @@ if roles.target and roles.favorable is not None:
 privacy = dp_budget_widgets()
 if st.button("Generate", type="primary", key="gen_generate"):
     bar = st.progress(0.0, text="Generating…")
+    reservation = None
     try:
+        # A large table is admitted against the server's memory budget before it is made (augment
+        # keeps the real rows too, so its size is bounded by both).
+        made_rows = settings.rows + (len(real) if settings.mode == "augment" else 0)
+        reservation = reserve_generation(session_token(), pair.synthetic, made_rows)
         # What the Notes page puts in the lineage: the settings, and the ledger of a DP run.
         record = settings.to_dict()
         if privacy:
@@ -196,6 +202,8 @@ if st.button("Generate", type="primary", key="gen_generate"):
             frame = model.sample(settings, progress=lambda f: bar.progress(min(1.0, f), text="Generating…"))
         label = f"generated ({len(frame):,} rows, {settings.mode}, seed {settings.seed})"
         after = pair.with_synthetic(frame, name=label)
+        hold_for_frame(reservation, after.synthetic)
+        reservation = None
         table = before_after(pair, after)
         st.session_state[RESULT_KEY] = {
             "pair_hash": pair.content_hash, "settings": record, "after": after,
@@ -204,8 +212,11 @@ if st.button("Generate", type="primary", key="gen_generate"):
         # Open the comparison on what these settings were meant to fix (set before it is drawn).
         st.session_state["gen_compare_attribute"] = focus_attribute(table, settings,
                                                                     preferred=requested_focus())
-    except FairSynthError as exc:
+    except FairSynthError as exc:  # MemoryBudgetError too: nothing was made
         st.error(str(exc))
+    finally:
+        if reservation is not None:  # not made after all
+            reservation.release()
     bar.empty()
 
 result = st.session_state.get(RESULT_KEY)

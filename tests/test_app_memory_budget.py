@@ -1,6 +1,7 @@
 """AppTest of admission control on the Data page: a large upload that does not fit the server's
 memory budget is refused with one sentence before it is parsed, the pair loaded before stays, and
-once room is free the same files load, hold their reservation, and give it back when replaced."""
+once room is free the same files load, hold their reservation, and give it back when replaced; a
+large pair saved under a link is restored only when it fits, and said so when it does not."""
 
 from __future__ import annotations
 
@@ -86,3 +87,37 @@ def test_a_load_over_the_session_budget_names_the_budget(small_server, monkeypat
     assert "a session may use (FAIRSYNTH_SESSION_MEMORY_MB); use the CLI with --engine duckdb" in error
     assert error.startswith("big_real.csv + big_synth.csv (")
     assert at.session_state["pair"] is before
+
+
+def test_a_large_saved_pair_is_restored_only_when_it_fits(small_server):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.file_uploader(key="real").upload("big_real.csv", _large_csv(0), "text/csv")
+    at.file_uploader(key="synthetic").upload("big_synth.csv", _large_csv(1), "text/csv").run()
+    assert not at.exception and at.session_state["pair"].real_name == "big_real.csv"
+    token = at.session_state["session_token"]
+    del at
+    gc.collect()
+    others = [small_server.reserve(f"analyst {i}", 1000 * MB) for i in range(3)]
+    assert small_server.large_loads == 3  # the first session's pair is gone with its state
+
+    # A reload of the link while the server is full: refused before a byte is read, and said.
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    again.query_params["s"] = token
+    again.run()
+    assert not again.exception
+    assert again.session_state["pair"].real_name != "big_real.csv"
+    (error,) = [w.value for w in again.sidebar.warning]
+    assert error.startswith("The pair saved for this link was not restored yet: The server is busy "
+                            "with 3 large datasets;") and "Reload the page to try again" in error
+    assert small_server.large_loads == 3
+
+    # Room again: the next reload restores it, and holds its measured size.
+    others[0].release()
+    later = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    later.query_params["s"] = token
+    later.run()
+    assert not later.exception and not later.sidebar.warning
+    pair = later.session_state["pair"]
+    assert pair.real_name == "big_real.csv" and len(pair.real) == 9_000
+    frames = pair.real.memory_usage(deep=True).sum() + pair.synthetic.memory_usage(deep=True).sum()
+    assert small_server.held_by(token) == frames

@@ -168,3 +168,21 @@ def test_dp_generation_on_the_page_states_its_guarantee(app):
     _button(app, "gen_adopt").click().run()
     record = next(iter(app.session_state["generated_settings"].values()))
     assert record["privacy_ledger"]["epsilon_spent"] == pytest.approx(2.0, abs=1e-9)
+
+
+def test_a_large_generation_over_the_server_budget_is_refused_before_it_is_made(app, monkeypatch):
+    from fairsynth.foundation import memory_budget
+    from fairsynth.foundation.memory_budget import MB, MemoryLedger
+
+    book = MemoryLedger(server_bytes=4000 * MB, session_bytes=2000 * MB, baseline_bytes=1000 * MB)
+    monkeypatch.setattr(memory_budget, "_LEDGER", book)
+    others = [book.reserve(f"analyst {i}", 1000 * MB) for i in range(3)]
+    app.number_input(key="gen_rows").set_value(2_000_000).run()  # ~1.5 GB: fits a session
+    _button(app, "gen_generate").click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "The server is busy with 3 large datasets; try again in a minute, or use the CLI with "
+        "--engine duckdb."]
+    assert "gen_result" not in app.session_state and book.large_loads == 3  # nothing made or held
+    others[0].release()
+    assert book.large_loads == 2

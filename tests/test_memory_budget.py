@@ -132,3 +132,47 @@ def test_estimates_follow_the_format_before_parsing():
     gz = estimate_load_bytes(10 * MB, "real.csv.gz")
     assert gz > estimate_load_bytes(10 * MB, "real.csv")  # it expands before it is parsed
     assert estimate_load_bytes(10 * MB, "real.csv.gz", max_decompressed=20 * MB) == 10 * MB + 20 * MB * CSV_FACTOR
+
+
+def test_a_large_generated_table_is_reserved_at_its_estimate_then_held_at_its_size(monkeypatch):
+    from fairsynth.foundation import memory_budget
+    from fairsynth.foundation.memory_budget import GENERATION_FACTOR, LARGE_FRAME_MB
+    from fairsynth.ui.memory_guard import hold_for_frame, reserve_generation
+
+    book = ledger(server_mb=4000, session_mb=2000)
+    monkeypatch.setattr(memory_budget, "_LEDGER", book)
+    template = pd.DataFrame({"x": range(1000), "y": [1.5] * 1000})  # 16 bytes a row (+ index)
+    per_row = template.memory_usage(deep=True).sum() / 1000
+    small_rows = int(LARGE_FRAME_MB * MB / per_row)
+    assert reserve_generation("a", template, small_rows) is None and book.large_loads == 0
+    big_rows = 2 * small_rows
+    reservation = reserve_generation("a", template, big_rows)
+    assert reservation.n_bytes == pytest.approx(per_row * big_rows * GENERATION_FACTOR, rel=1e-6)
+    made = pd.DataFrame({"x": range(10), "y": [0.0] * 10})
+    hold_for_frame(reservation, made)
+    assert book.held_by("a") == made.memory_usage(deep=True).sum()
+    del made
+    gc.collect()
+    assert book.large_loads == 0
+    # Over a session's budget it is refused with the generation named.
+    with pytest.raises(MemoryBudgetError, match=r"^A synthetic table of [\d,]+ rows needs about .* to generate"):
+        reserve_generation("a", template, 100 * small_rows)
+
+
+def test_a_saved_pair_of_large_files_is_reserved_before_it_is_read(monkeypatch, tmp_path):
+    from fairsynth.foundation import memory_budget
+    from fairsynth.foundation.memory_budget import LARGE_LOAD_MB
+    from fairsynth.ui.memory_guard import reserve_files
+
+    book = ledger(server_mb=4000, session_mb=4000)
+    monkeypatch.setattr(memory_budget, "_LEDGER", book)
+    small, big = tmp_path / "small.parquet", tmp_path / "big.parquet"
+    small.write_bytes(b"x" * 1000)
+    with big.open("wb") as handle:  # sparse: the size counts, not the bytes on disk
+        handle.truncate(LARGE_LOAD_MB * MB + 1)
+    assert reserve_files("t", [small, small]) is None
+    held = reserve_files("t", [big, small])
+    assert held.n_bytes == (big.stat().st_size + 1000) * PARQUET_FACTOR
+    book.reserve("other", 4000 * MB - 100 * MB - held.n_bytes)  # the server is now full
+    with pytest.raises(MemoryBudgetError, match="^The server is busy with 2 large datasets"):
+        reserve_files("t2", [big])

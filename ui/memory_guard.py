@@ -1,5 +1,6 @@
-"""Admission control for large uploads: reserve a load's memory in the server's ledger before it is
-parsed, and tie what stays reserved to the lifetime of the pair's frames.
+"""Admission control for large data in a session: reserve a load's memory in the server's ledger
+before it is parsed (an upload, a pair restored from its link) or made (a generated table), and tie
+what stays reserved to the lifetime of the frames.
 
 The reservation is bound to the pair's DataFrames (foundation.memory_budget.Reservation.bind), not
 to a session event: Streamlit has no reliable "session ended" hook (a browser tab that just
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from fairsynth.foundation.loading import MAX_DECOMPRESSED_BYTES
 from fairsynth.foundation.memory_budget import (
+    GENERATION_FACTOR,
+    LARGE_FRAME_MB,
     LARGE_LOAD_MB,
     MB,
     Reservation,
@@ -26,6 +29,10 @@ from fairsynth.foundation.pair import DatasetPair
 def is_large(uploads) -> bool:
     """Whether these uploads together are a large load (accounted, parsed outside the shared cache)."""
     return sum(u.size for u in uploads) > LARGE_LOAD_MB * MB
+
+
+def _frames_bytes(*frames) -> int:
+    return int(sum(f.memory_usage(deep=True).sum() for f in frames))
 
 
 def reserve_uploads(holder: str, uploads) -> Reservation | None:
@@ -42,6 +49,34 @@ def hold_for_pair(reservation: Reservation, pair: DatasetPair, uploads) -> None:
     """Keep reserved what the pair really holds (its frames, and the upload bytes Streamlit keeps
     while the uploaders show the files), released once the frames are gone: the session replaced
     the pair by another, or Streamlit discarded the session's state."""
-    frames = int(pair.real.memory_usage(deep=True).sum() + pair.synthetic.memory_usage(deep=True).sum())
-    reservation.resize(frames + sum(u.size for u in uploads))
+    reservation.resize(_frames_bytes(pair.real, pair.synthetic) + sum(u.size for u in uploads))
     reservation.bind(pair.real, pair.synthetic)
+
+
+def reserve_files(holder: str, files) -> Reservation | None:
+    """A reservation for reading these saved files again (a pair restored from its link), None
+    when they are small or unknown; raises MemoryBudgetError when they do not fit."""
+    sizes = [(f.name, f.stat().st_size) for f in files if f is not None and f.is_file()]
+    if sum(size for _, size in sizes) <= LARGE_LOAD_MB * MB:
+        return None
+    cost = sum(estimate_load_bytes(size, name, MAX_DECOMPRESSED_BYTES) for name, size in sizes)
+    total = sum(size for _, size in sizes) / MB
+    return server_ledger().reserve(holder, cost, label=f"The saved pair ({total:,.0f} MB of files)")
+
+
+def reserve_generation(holder: str, template, rows: int) -> Reservation | None:
+    """A reservation for generating `rows` rows shaped like `template` (a DataFrame), None for a
+    small table; raises MemoryBudgetError (one sentence) when it does not fit."""
+    per_row = _frames_bytes(template) / max(len(template), 1)
+    made = int(per_row * rows)
+    if made <= LARGE_FRAME_MB * MB:
+        return None
+    return server_ledger().reserve(holder, made * GENERATION_FACTOR,
+                                   label=f"A synthetic table of {rows:,} rows", action="generate")
+
+
+def hold_for_frame(reservation: Reservation | None, frame) -> None:
+    """Keep reserved what a made table really holds, released once the frame is gone."""
+    if reservation is not None:
+        reservation.resize(_frames_bytes(frame))
+        reservation.bind(frame)

@@ -17,6 +17,7 @@ from fairsynth.foundation.errors import FairSynthError
 from fairsynth.foundation.pair import DatasetPair, make_pair
 from fairsynth.foundation.roles import Roles
 from fairsynth.governance import session_store as store
+from fairsynth.ui.memory_guard import hold_for_pair, reserve_files
 
 RESTORED_KEY = "restored_line"
 # Set by the registry's "open" action: version ids of the pair it made active, by side.
@@ -66,13 +67,24 @@ def restore_pair(token: str, open_version) -> tuple[DatasetPair, str, str] | Non
     saved = store.load_pointer(token)
     if saved is None:
         return None
-    tables = {}
-    for side in store.SIDES:
-        spec = saved.sides[side]
-        tables[side] = open_version(int(spec["version"])) if "version" in spec else store.load_side(spec)
-        if spec.get("name"):
-            tables[side] = dataclasses.replace(tables[side], name=str(spec["name"]))
-    pair = make_pair(tables["real"], tables["synthetic"], Roles.from_dict(saved.roles))
+    # Large kept files are admitted against the server's memory budget before they are read, as
+    # an upload is (a registry version's file is read by the registry, and counted once read).
+    files = [store.side_file(spec) for spec in saved.sides.values() if "version" not in spec]
+    reservation = reserve_files(token, files)
+    try:
+        tables = {}
+        for side in store.SIDES:
+            spec = saved.sides[side]
+            tables[side] = open_version(int(spec["version"])) if "version" in spec else store.load_side(spec)
+            if spec.get("name"):
+                tables[side] = dataclasses.replace(tables[side], name=str(spec["name"]))
+        pair = make_pair(tables["real"], tables["synthetic"], Roles.from_dict(saved.roles))
+    except BaseException:
+        if reservation is not None:
+            reservation.release()
+        raise
+    if reservation is not None:
+        hold_for_pair(reservation, pair, ())
     return pair, saved.source, f"Restored {saved.source} with its roles, saved {_when(saved.saved_at)}."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fairsynth.foundation.errors import FairSynthError
+from fairsynth.foundation.memory_budget import MemoryBudgetError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.samples import DEFAULT_SAMPLE, SAMPLES
 from fairsynth.governance.notes import MitigationNote
@@ -49,6 +50,11 @@ def _restore() -> bool:
     """Bring back the pair and roles saved under this URL's token (a reload, a restart)."""
     try:
         restored = restore_pair(st.session_state[TOKEN_KEY], open_version_table)
+    except MemoryBudgetError as exc:  # kept for later: the pointer is not touched
+        st.session_state[RESTORE_ERROR_KEY] = (
+            f"The pair saved for this link was not restored yet: {exc} Reload the page to try "
+            "again; the default sample is active until then.")
+        return False
     except FairSynthError as exc:
         st.session_state[RESTORE_ERROR_KEY] = f"The pair saved for this link could not be restored: {exc}"
         return False
