@@ -33,6 +33,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from fairsynth.ui.launch import start_server, stop_server  # noqa: E402
+from fairsynth.ui.page_signals import QUIET_JS  # noqa: E402
 from fairsynth.ui.warm import READY_FILE  # noqa: E402
 
 STEP_TIMEOUT = int(os.environ.get("FAIRSYNTH_LOAD_STEP_TIMEOUT", "240"))
@@ -61,21 +62,11 @@ class Session:
 
 # Streamlit's own run and connection state on the app element (what tests/conftest.py's settle
 # reads), polled inside the page: eight sessions polling over the driver would load the machine.
-_QUIET_JS = """(quietMs) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const idle = !!app && app.dataset.testScriptState === 'notRunning'
-    && app.dataset.testConnectionState === 'CONNECTED'
-    && !document.querySelector('[data-testid="stSpinner"], [data-testid="stStatusWidget"]');
-  if (!idle) { window.__fairsynthQuiet = null; return false; }
-  if (window.__fairsynthQuiet == null) window.__fairsynthQuiet = performance.now();
-  return performance.now() - window.__fairsynthQuiet >= quietMs;
-}"""
-
 
 async def settled(page: Page) -> None:
     """Wait until the script run is over: the app not running, connected, and no spinner, for 0.5 s."""
     await page.evaluate("() => { window.__fairsynthQuiet = null; }")
-    await page.wait_for_function(_QUIET_JS, arg=500, polling=100, timeout=STEP_TIMEOUT * 1000)
+    await page.wait_for_function(QUIET_JS, arg=500, polling=100, timeout=STEP_TIMEOUT * 1000)
 
 
 def process_tree(root_pid: int) -> set[int]:

@@ -108,8 +108,13 @@ if over is not None:
         overall = cached_call(subgroup_gaps, pair, min_count=int(min_rows), max_order=1)
         st.caption(f"The synthetic data has no usable '{roles.time}' column, so it has no windows; "
                    "its whole-table share is drawn dotted.")
-    for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
+    # Tabs that rerun on a switch draw only the open tab's chart: drawing a plotly chart costs
+    # the browser more CPU than the server spends on this whole page (CDP profile, COMPAS).
+    share_tabs = st.tabs(list(roles.protected), key="drift_share_tab", on_change="rerun")
+    for tab, attribute in zip(share_tabs, roles.protected, strict=True):
         with tab:
+            if not tab.open:
+                continue
             st.plotly_chart(cached_figure(window_share_figure, over.shares, attribute, overall),
                             key=f"drift_share_{attribute}")
             st.caption(f"Share of each {attribute} group in every real window (solid) and in the "
@@ -117,8 +122,11 @@ if over is not None:
 
     if over.impact is not None:
         st.subheader("Disparate impact over time")
-        for tab, attribute in zip(st.tabs(list(roles.protected)), roles.protected, strict=True):
+        impact_tabs = st.tabs(list(roles.protected), key="drift_impact_tab", on_change="rerun")
+        for tab, attribute in zip(impact_tabs, roles.protected, strict=True):
             with tab:
+                if not tab.open:
+                    continue
                 note = undefined_impact_sentence(over.impact, attribute, freq=freq)
                 if note:
                     st.info(note)

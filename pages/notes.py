@@ -191,8 +191,8 @@ with tab_export:
     labels = {"html": "HTML summary", "json": "JSON report", "markdown": "Markdown summary",
               "csv": "CSV tables (zip)"}
     stem = "fairsynth_report"
-    cols = st.columns(len(EXPORTS) + 1)
     if tab_export.open:
+        cols = st.columns(len(EXPORTS) + 1)
         # The files are built while the tab opens and handed to Streamlit as bytes: a deferred
         # (callable) download's file is unowned until the browser fetches it, and another
         # session's rerun ending in between deletes it ("Download.path: canceled" under load).

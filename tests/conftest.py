@@ -14,6 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from fairsynth.ui.launch import start_server, stop_server
+from fairsynth.ui.page_signals import IDLE_JS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_data"
@@ -123,16 +124,9 @@ def shot(page):
 # The page is idle: Streamlit's app root says its script is not running and the socket is
 # connected (attributes Streamlit sets for its own end-to-end tests), and no spinner or status
 # widget shows (a spinner or "Running..." appears only after half a second of a run).
-_IDLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.dataset.testScriptState === 'notRunning'
-    && app.dataset.testConnectionState === 'CONNECTED'
-    && !document.querySelector('[data-testid="stSpinner"], [data-testid="stStatusWidget"]');
-}"""
-
 
 def settle(page, timeout: float = PATIENCE_S) -> None:
-    """Wait until Streamlit's run is over: the page idle (see _IDLE_JS) for QUIET_S in a row.
+    """Wait until Streamlit's run is over: the page idle (ui/page_signals.py) for QUIET_S in a row.
 
     Use it before acting on a widget a rerun could replace, and before asserting that something
     is absent (no exception, no stale text), which would otherwise pass while the run goes on.
@@ -140,7 +134,7 @@ def settle(page, timeout: float = PATIENCE_S) -> None:
     quiet_since, deadline = None, time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            idle = page.evaluate(_IDLE_JS)
+            idle = page.evaluate(IDLE_JS)
         except PlaywrightError:  # the document was being replaced (a reload): not idle yet
             idle = False
         if not idle:

@@ -42,13 +42,24 @@ def test_monthly_drift_page_draws_heatmap_groups_and_impact(compas_pair):
     at = _page(compas_pair)
     assert not at.exception
     figures = _figures(at)
-    # Heatmap, dataset-drift bars, shares (race, sex) and impact (race, sex).
-    assert len(figures) == 6
+    # Heatmap, dataset-drift bars, then the open tab's shares (race) and impact (race): a tab
+    # reruns on a switch and draws only its own chart.
+    assert len(figures) == 4
     heatmap = figures[0]["data"][0]
     assert heatmap["type"] == "heatmap"
     assert len(heatmap["x"]) == 24 and "age" in heatmap["y"]
-    dashed = [t for f in figures[2:4] for t in f["data"] if t.get("line", {}).get("dash") == "dash"]
+    assert {t["name"] for t in figures[2]["data"]} >= {"African-American", "Caucasian"}
+    dashed = [t for t in figures[2]["data"] if t.get("line", {}).get("dash") == "dash"]
     assert dashed, "the synthetic share is drawn as a dashed line"
+    # Switching both tabs to sex draws sex's charts instead.
+    at.session_state["drift_share_tab"] = "sex"
+    at.session_state["drift_impact_tab"] = "sex"
+    at.run()
+    assert not at.exception
+    figures = _figures(at)
+    assert len(figures) == 4
+    assert {t["name"] for t in figures[2]["data"]} >= {"Female", "Male"}
+    assert {t["name"] for t in figures[3]["data"]} >= {"Female", "Male"}
     text = " ".join(m.value for m in at.markdown)
     assert "Drift began in" in text or "No window shows dataset drift" in text
     assert "The synthetic data" in text
@@ -104,7 +115,7 @@ def test_page_draws_the_report_tables_and_explains_undefined_ratios(compas_pair)
     # the page says so instead of blaming the reference group, and charts the defined windows.
     notes = " ".join(i.value for i in at.info)
     assert "undefined in 8 of 24 windows" in notes and "no real row there has the favourable" in notes
-    impact = _figures(at)[4]
+    impact = _figures(at)[3]
     # (None: the legend-only trace that names the four-fifths line.)
     assert len({x for t in impact["data"] for x in t.get("x", []) if x is not None}) == 16
     text = " ".join(m.value for m in at.markdown)
