@@ -141,12 +141,20 @@ try:
 except FairSynthError as exc:
     st.error(str(exc))
 
-with st.expander("Association differences between columns"):
-    try:
-        with st.spinner("Measuring the association of every column pair..."):
-            assoc = cached_call(association_difference, pair)
-        st.plotly_chart(cached_figure(association_heatmap, assoc, title="Association: synthetic - real"))
-        st.caption("Difference in association per column pair (Pearson for two numbers, Cramér's V "
-                   "for two categories, correlation ratio for a mixed pair); 0 means kept.")
-    except FairSynthError as exc:
-        st.error(str(exc))
+# Measured only once the expander is opened (it reruns the page): on a 1M-row pair the association
+# of every column pair is the costliest part of this page's first visit, and most visits never
+# open it.
+association = st.expander("Association differences between columns", key="repr_assoc",
+                          on_change="rerun")
+with association:
+    if not association.open:
+        st.caption("Open to measure the association of every column pair.")
+    else:
+        try:
+            with st.spinner("Measuring the association of every column pair..."):
+                assoc = cached_call(association_difference, pair)
+            st.plotly_chart(cached_figure(association_heatmap, assoc, title="Association: synthetic - real"))
+            st.caption("Difference in association per column pair (Pearson for two numbers, Cramér's V "
+                       "for two categories, correlation ratio for a mixed pair); 0 means kept.")
+        except FairSynthError as exc:
+            st.error(str(exc))

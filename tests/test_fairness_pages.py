@@ -58,6 +58,19 @@ def test_representativeness_page(adult_pair):
     assert not at.exception
 
 
+def test_representativeness_measures_associations_only_once_opened(adult_pair):
+    at = _run("pages/representativeness.py", adult_pair)
+    closed = len(at.get("plotly_chart"))
+    assert any(c.value.startswith("Open to measure the association") for c in at.caption)
+    at.session_state["repr_assoc"] = True  # the expander opened (it reruns the page)
+    at.run()
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == closed + 1
+    heatmap = json.loads(charts[-1].proto.spec)
+    assert heatmap["data"][0]["type"] == "heatmap" and "income" in heatmap["data"][0]["x"]
+
+
 def test_fairness_page_shows_adult_sex_disparate_impact(adult_pair):
     at = _run("pages/fairness.py", adult_pair)
     assert not at.exception
