@@ -54,9 +54,10 @@ def hold_for_pair(reservation: Reservation, pair: DatasetPair, uploads) -> None:
 
 
 def reserve_files(holder: str, files) -> Reservation | None:
-    """A reservation for reading these saved files again (a pair restored from its link), None
-    when they are small or unknown; raises MemoryBudgetError when they do not fit."""
-    sizes = [(f.name, f.stat().st_size) for f in files if f is not None and f.is_file()]
+    """A reservation for reading these saved files again (a pair restored from its link; the
+    session store has found each of them), None when they are small; raises MemoryBudgetError
+    when they do not fit."""
+    sizes = [(f.name, f.stat().st_size) for f in files]
     if sum(size for _, size in sizes) <= LARGE_LOAD_MB * MB:
         return None
     cost = sum(estimate_load_bytes(size, name, MAX_DECOMPRESSED_BYTES) for name, size in sizes)
