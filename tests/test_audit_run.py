@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from importlib import metadata
 
 import numpy as np
@@ -13,11 +14,13 @@ from fairlearn.metrics import demographic_parity_ratio
 from test_audit_pairs import adult_self_pair, adult_skewed_pair, compas_pair
 
 import fairsynth.fairness.fidelity
+import fairsynth.privacy.report
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
 from fairsynth.foundation.loading import load_table
 from fairsynth.foundation.pair import make_pair
 from fairsynth.foundation.samples import COMPAS_ROLES, SAMPLE_DIR
 from fairsynth.governance.audit import AuditOptions, run_audit
+from fairsynth.governance.parts import PART_NAMES
 from fairsynth.governance.policy import parse_policy
 
 NUMBER = r"([-+]?[0-9]+(?:\.[0-9]+)?)"
@@ -133,6 +136,35 @@ def test_an_engine_error_is_recorded_and_the_rest_still_runs(adult_real, monkeyp
     # A gate must not pass on a part it could not see.
     assert report.policy.passed is False
     assert "simulated failure" in report.policy.checks[0].explanation
+
+
+def test_row_parts_run_on_a_worker_beside_the_counting_parts_in_declaration_order(
+        adult_real, monkeypatch):
+    threads = {}
+    fidelity, privacy = (fairsynth.fairness.fidelity.column_fidelity,
+                         fairsynth.privacy.report.privacy_risk)
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            threads[name] = threading.get_ident()
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", spy("fidelity", fidelity))
+    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", spy("privacy", privacy))
+    report = run_audit(adult_skewed_pair(adult_real))
+    assert threads["fidelity"] == threading.get_ident() != threads["privacy"]
+    assert [p.part for p in report.parts] == list(PART_NAMES)
+    assert report.privacy is not None and len(report.privacy) > 0
+
+
+def test_a_bug_in_a_row_part_on_the_worker_still_propagates(adult_real, monkeypatch):
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug, not bad data")
+
+    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", bug)
+    with pytest.raises(ZeroDivisionError, match="a bug"):
+        run_audit(adult_skewed_pair(adult_real))
 
 
 def test_options_refuse_unknown_values_and_accept_mappings(adult_real):
