@@ -39,6 +39,20 @@ def _first_in(rows: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def first_by_attribute(first_cells: np.ndarray, attrs: tuple[str, ...], lead: int = 0
+                       ) -> dict[str, np.ndarray]:
+    """Per attribute, the first row of each of its labels: the earliest first row of the cells holding it.
+
+    `first_cells` has shape (*lead dims, *sizes): one counting pass over the cell codes serves every
+    attribute, instead of one pass over the rows per attribute.
+    """
+    out = {}
+    for i, a in enumerate(attrs):
+        others = tuple(lead + j for j in range(len(attrs)) if j != i)
+        out[a] = first_cells.min(axis=others) if others else first_cells
+    return out
+
+
 def favourable(values: pd.Series, favorable: str) -> tuple[np.ndarray, np.ndarray]:
     """(known, favourable) masks of a target or prediction; the favourable test runs once per distinct value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -149,11 +163,11 @@ class PandasCounter:
                 for name, mask in self.outcomes(side).items():
                     measures[name] = np.bincount(cell[mask], minlength=n_cells)
             counts[side] = {k: v.reshape(sizes) for k, v in measures.items()}
-            first[side] = {a: first_rows(coded[a][0][side], len(labels[a])) for a in attrs}
+            first[side] = first_by_attribute(first_rows(cell, n_cells).reshape(sizes), attrs)
             if "both" in measures:
                 rows = np.flatnonzero(self.outcomes(side)["both"])
-                first_both[side] = {a: _first_in(rows, coded[a][0][side][rows], len(labels[a]))
-                                    for a in attrs}
+                first_both[side] = first_by_attribute(
+                    _first_in(rows, cell[rows], n_cells).reshape(sizes), attrs)
         return Cells(attrs, labels, counts, first, first_both)
 
     def _windowed(self, freq, n_windows, min_rows):
@@ -167,20 +181,20 @@ class PandasCounter:
             cells = self.cells()
             n_blocks, n_cells = len(win.table), int(np.prod(cells.sizes))
             keep = win.block_ids >= 0
-            block = win.block_ids[keep]
-            key = block * n_cells + self.cell_codes("real")[keep]
+            # Usually every row has a window: then no row subset is copied.
+            every = bool(keep.all())
+            subset = (lambda values: values) if every else (lambda values: values[keep])
+            key = subset(win.block_ids) * n_cells + subset(self.cell_codes("real"))
             measures = {"rows": np.bincount(key, minlength=n_blocks * n_cells)}
             if self.roles.target and self.roles.favorable is not None:
                 for name in ("known", "fav"):
-                    mask = self.outcomes("real")[name][keep]
+                    mask = subset(self.outcomes("real")[name])
                     measures[name] = np.bincount(key[mask], minlength=n_blocks * n_cells)
-            shaped = {k: v.reshape((n_blocks, *cells.sizes)) for k, v in measures.items()}
-            first = {}
-            rows = np.flatnonzero(keep)
-            for a in cells.attributes:
-                size = len(cells.labels[a])
-                codes = self._attribute(a)[0]["real"][keep].astype(np.int64)
-                first[a] = _first_in(rows, block * size + codes, n_blocks * size).reshape(n_blocks, size)
+            shape = (n_blocks, *cells.sizes)
+            shaped = {k: v.reshape(shape) for k, v in measures.items()}
+            first_cells = (first_rows(key, n_blocks * n_cells) if every else
+                           _first_in(np.flatnonzero(keep), key, n_blocks * n_cells))
+            first = first_by_attribute(first_cells.reshape(shape), cells.attributes, lead=1)
             return WindowCounts(win.table, win.unparseable, shaped, first)
         return self._memo(("windows", freq, n_windows, min_rows), compute)
 

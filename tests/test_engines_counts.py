@@ -11,6 +11,7 @@ from fairsynth.drift.timeline import drift_over_time
 from fairsynth.engines import as_counter
 from fairsynth.engines.pandas_counts import PandasCounter, counter_for
 from fairsynth.engines.pandas_encoding import encode
+from fairsynth.engines.tables import NEVER
 from fairsynth.fairness.fidelity import column_fidelity
 from fairsynth.fairness.impact import disparate_impact
 from fairsynth.fairness.subgroups import subgroup_gaps
@@ -61,6 +62,29 @@ def test_first_rows_are_first_appearance(compas):
         values = compas.real[a].astype(str)
         for label, row in zip(cells.labels[a], cells.first["real"][a], strict=True):
             assert row == int(np.flatnonzero(values.to_numpy() == label)[0])
+
+
+def test_first_rows_per_window_and_among_known_outcomes_are_first_appearance(compas):
+    # Setup: some rows have no date, so they are in no window.
+    real = compas.real.copy()
+    real.loc[real.index[::7], compas.roles.time] = None
+    real.loc[real.index[5::13], "race"] = None
+    pair = make_pair(real, compas.synthetic, compas.roles)
+    counter = PandasCounter(pair)
+    cells, win = counter.cells(), counter.windows(freq="M", n_windows=None, min_rows=30)
+    block = windowed(pair, freq="M", min_rows=30).block_ids
+    assert (block < 0).any()
+    for a in ("race", "sex"):
+        values = real[a].astype(object).where(real[a].notna(), MISSING).astype(str).to_numpy()
+        # Assert: the first row of each label in each window is where plain numpy finds it.
+        for b in range(len(win.starts)):
+            for label, row in zip(cells.labels[a], win.first[a][b], strict=True):
+                rows = np.flatnonzero((block == b) & (values == label))
+                assert row == (int(rows[0]) if len(rows) else NEVER)
+        # ...and among rows whose outcome is known (here: every row), over the whole table.
+        for label, row in zip(cells.labels[a], cells.first_both.get("real", cells.first["real"])[a],
+                              strict=True):
+            assert row == int(np.flatnonzero(values == label)[0])
 
 
 def test_column_counts_equal_value_counts(adult):
