@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fairsynth.drift.stats import DRIFT_COLUMNS, SMALL_REFERENCE_ROWS, drift_from_counts
-from fairsynth.engines import Counter, WindowCounts, as_counter
+from fairsynth.engines import Counter, WindowCounts, as_counter, prefetch_columns
 from fairsynth.foundation.constants import DRIFT_REFERENCES
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC
@@ -62,6 +62,8 @@ def drift_over_time(
     win = counter.windows(freq=freq, n_windows=n_windows, min_rows=min_rows)
     pairs = _reference_plan(win, reference, reference_window)
     rows: list[tuple] = []
+    prefetch_columns(counter, counter.analysis_columns, freq=freq, n_windows=n_windows,
+                     min_rows=min_rows)
     for column in counter.analysis_columns:
         values = counter.column(column)
         kind = NUMERIC if values.numeric else CATEGORICAL

@@ -9,7 +9,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from fairsynth.engines import ColumnCounts, Counter, as_counter
+from fairsynth.engines import ColumnCounts, Counter, as_counter, prefetch_columns
 from fairsynth.foundation.codes import joint_label_codes, numeric_values
 from fairsynth.foundation.errors import InvalidInputError
 from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC, NUMERIC_MIN_DISTINCT, Kind, column_kind
@@ -59,6 +59,7 @@ def column_fidelity(pair: DatasetPair | Counter, *, by_group: bool = True) -> pd
     counter = as_counter(pair)
     labels = counter.cells().labels if by_group and counter.roles.protected else {}
     rows: list[dict] = []
+    prefetch_columns(counter, counter.analysis_columns)
     for column in counter.analysis_columns:
         counts = counter.column(column)
         kind = fidelity_kind(counts)

@@ -183,3 +183,27 @@ def test_a_value_spelled_like_the_missing_label_is_the_missing_group():
     width = len(coded.values)
     assert list(coded.codes["real"]) == [0, width, width, 1]
     assert list(coded.codes["synthetic"]) == [0, 0, width, 1]
+
+
+def test_columns_counted_ahead_on_threads_equal_those_counted_one_by_one(compas, monkeypatch):
+    import fairsynth.engines.pandas_counts as pandas_counts
+
+    ahead, one_by_one = PandasCounter(compas), PandasCounter(compas)
+    coded = []
+    real_encode = pandas_counts.encode
+    monkeypatch.setattr(pandas_counts, "encode",
+                        lambda frames: coded.append(frames["real"].name) or real_encode(frames))
+    windows = {"freq": "M", "n_windows": None, "min_rows": 30}
+    names = ahead.analysis_columns
+    # Each column asked for twice at once: it is still coded once.
+    ahead.prefetch(names + names, **windows)
+    assert sorted(coded) == sorted(names)
+    for name in names:
+        a, b = ahead.column(name), one_by_one.column(name)
+        assert np.array_equal(a.values, b.values)
+        for side in ("real", "synthetic"):
+            assert np.array_equal(a.overall[side], b.overall[side])
+            for attr in compas.roles.protected:
+                assert np.array_equal(a.by_attribute[side][attr], b.by_attribute[side][attr])
+        assert np.array_equal(ahead.column_windows(name, **windows),
+                              one_by_one.column_windows(name, **windows))
