@@ -97,8 +97,9 @@ def side_windows(pair, *, freq: Freq | None, min_rows: int) -> dict[str, WindowC
     if synthetic_windowed(pair) is None:
         try:
             if isinstance(pair, DatasetPair):
-                out["synthetic"] = as_counter(swapped(pair)).windows(freq=freq, n_windows=None,
-                                                                      min_rows=min_rows)
+                # The exchanged pair's counter reads this pair's codes: nothing is coded twice.
+                out["synthetic"] = as_counter(pair).mirrored(swapped(pair)).windows(
+                    freq=freq, n_windows=None, min_rows=min_rows)
             else:
                 # DuckDB/Spark count the synthetic view's windows with the same SQL.
                 out["synthetic"] = pair.synthetic_windows(freq=freq, min_rows=min_rows)

@@ -20,6 +20,7 @@ from fairsynth.foundation.windows import windowed
 MAX_DENSE = 8_000_000
 # Pairs whose counts are kept (the UI moves between a couple of pairs at most).
 MAX_PAIRS = 3
+OTHER_SIDE = {"real": "synthetic", "synthetic": "real"}
 # Threads that count columns at once: numpy releases the GIL in most of the work.
 COUNT_THREADS = min(2, os.cpu_count() or 1)
 
@@ -57,6 +58,11 @@ def first_by_attribute(first_cells: np.ndarray, attrs: tuple[str, ...], lead: in
     return out
 
 
+def _exchanged(per_side: dict) -> dict:
+    """A per-side mapping with real and synthetic exchanged (sides absent stay absent)."""
+    return {OTHER_SIDE[side]: value for side, value in per_side.items()}
+
+
 def favourable(values: pd.Series, favorable: str) -> tuple[np.ndarray, np.ndarray]:
     """(known, favourable) masks of a target or prediction; the favourable test runs once per distinct value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -72,8 +78,11 @@ class PandasCounter:
 
     engine = "pandas"
 
-    def __init__(self, pair) -> None:
+    def __init__(self, pair, *, mirror: PandasCounter | None = None) -> None:
         self.pair = pair
+        # The counter of this pair with its sides exchanged, whose codes and cells this one reads.
+        self._mirror = mirror
+        self._mirrored: PandasCounter | None = None
         self.roles = pair.roles
         self.n_rows = {"real": len(pair.real), "synthetic": len(pair.synthetic)}
         self._lock = threading.RLock()
@@ -93,8 +102,20 @@ class PandasCounter:
     def _frames(self, column: str) -> dict[str, pd.Series]:
         return {"real": self.pair.real[column], "synthetic": self.pair.synthetic[column]}
 
+    def mirrored(self, pair) -> PandasCounter:
+        """The counter of `pair`, this pair with its sides exchanged: it reads this one's column codes,
+        outcomes and cells (a column's support is the same whichever side is called real)."""
+        with self._lock:
+            if self._mirrored is None:
+                self._mirrored = PandasCounter(pair, mirror=self)
+            self._mirrored.pair = pair
+            return self._mirrored
+
     def encoded(self, column: str, *, keep: bool = True) -> Encoded:
         """The column coded on its shared support (kept while within the memory budget)."""
+        if self._mirror is not None:
+            enc = self._mirror.encoded(column, keep=keep)
+            return Encoded(_exchanged(enc.codes), enc.values, enc.numeric, enc.datetime)
         with self._key_lock(("encoded", column)):
             with self._lock:
                 if column in self._codes:
@@ -155,6 +176,8 @@ class PandasCounter:
 
     def cell_codes(self, side: str) -> np.ndarray:
         """One int64 code per row of a side: its cell of the protected cross product."""
+        if self._mirror is not None:
+            return self._mirror.cell_codes(OTHER_SIDE[side])
         def compute():
             out = np.zeros(self.n_rows[side], dtype=np.int64)
             for a in self.roles.protected:
@@ -165,6 +188,8 @@ class PandasCounter:
 
     def outcomes(self, side: str) -> dict[str, np.ndarray]:
         """Row masks: known/fav target and, with a prediction, the confusion cells."""
+        if self._mirror is not None:
+            return self._mirror.outcomes(OTHER_SIDE[side])
         def compute():
             frame = self.pair.real if side == "real" else self.pair.synthetic
             roles = self.roles
@@ -180,6 +205,10 @@ class PandasCounter:
 
     def cells(self) -> Cells:
         """Rows, known and favourable outcomes (and confusion counts) per protected cell and side."""
+        if self._mirror is not None:
+            cells = self._mirror.cells()
+            return Cells(cells.attributes, cells.labels, _exchanged(cells.counts),
+                         _exchanged(cells.first), _exchanged(cells.first_both))
         return self._memo(("cells",), self._cells)
 
     def _cells(self) -> Cells:

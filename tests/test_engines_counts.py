@@ -207,3 +207,28 @@ def test_columns_counted_ahead_on_threads_equal_those_counted_one_by_one(compas,
                 assert np.array_equal(a.by_attribute[side][attr], b.by_attribute[side][attr])
         assert np.array_equal(ahead.column_windows(name, **windows),
                               one_by_one.column_windows(name, **windows))
+
+
+def test_the_exchanged_pairs_counter_reads_the_pairs_codes_and_counts_the_same(compas, monkeypatch):
+    import fairsynth.engines.pandas_counts as pandas_counts
+    from fairsynth.drift.over_time import swapped
+
+    counter = PandasCounter(compas)
+    counter.cells()
+    fresh = PandasCounter(swapped(compas))
+    windows = {"freq": "M", "n_windows": None, "min_rows": 30}
+    expected = fresh.windows(**windows)
+    coded = []
+    real_encode = pandas_counts.encode
+    monkeypatch.setattr(pandas_counts, "encode",
+                        lambda frames: coded.append(frames["real"].name) or real_encode(frames))
+    mirrored = counter.mirrored(swapped(compas))
+    got = mirrored.windows(**windows)
+    assert coded == []
+    assert counter.mirrored(swapped(compas)) is mirrored
+    assert mirrored.cells().counts["real"]["rows"].sum() == len(compas.synthetic)
+    for measure, values in expected.cells.items():
+        assert np.array_equal(got.cells[measure], values)
+    for attr, values in expected.first.items():
+        assert np.array_equal(got.first[attr], values)
+    assert got.table.equals(expected.table)
