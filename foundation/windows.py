@@ -107,30 +107,46 @@ def iso_start(start: pd.Timestamp) -> str:
     return start.isoformat()
 
 
-def _raw_windows(times: pd.Series, *, freq: str | None, n_windows: int | None) -> tuple[pd.Series, pd.Series]:
+def _parsed(times: pd.Series) -> pd.Series:
     parsed = parse_time(times)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
+    return parsed
+
+
+def _check_freq(freq: str | None) -> None:
+    if freq not in FREQS:
+        raise InvalidInputError(f"Unknown window frequency '{freq}'. Available: {', '.join(FREQS)}.")
+
+
+def _raw_windows(times: pd.Series, *, freq: str | None, n_windows: int | None) -> tuple[pd.Series, pd.Series]:
+    parsed = _parsed(times)
     if n_windows is not None:
         if int(n_windows) < 1:
             raise InvalidInputError("The number of windows must be at least 1.")
         return _equal_count(parsed, int(n_windows)), parsed
-    if freq not in FREQS:
-        raise InvalidInputError(f"Unknown window frequency '{freq}'. Available: {', '.join(FREQS)}.")
+    _check_freq(freq)
     return _calendar(parsed, freq), parsed
 
 
 def _calendar(parsed: pd.Series, freq: str) -> pd.Series:
-    # Calendar arithmetic on datetime64 is slow per row, so it runs once per distinct day.
+    codes, day_starts = _calendar_codes(parsed, freq)
+    out = np.append(day_starts, np.datetime64("NaT"))[codes]
+    return pd.Series(out, index=parsed.index, name=parsed.name)
+
+
+def _calendar_codes(parsed: pd.Series, freq: str) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's distinct day as a position, missing = the last one; the window start of each
+    distinct day, datetime64[ns]): calendar arithmetic on datetime64 is slow per row, so it runs
+    once per distinct day."""
     values = parsed.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(values)
     days = np.floor_divide(values.view(np.int64), _NS_PER_DAY)
     days[missing] = 0
     codes, unique_days = pd.factorize(days, sort=False)
     starts = _truncate_days(np.asarray(unique_days, dtype=np.int64).astype("datetime64[D]"), freq)
-    out = starts.astype("datetime64[ns]")[codes]
-    out[missing] = np.datetime64("NaT")
-    return pd.Series(out, index=parsed.index, name=parsed.name)
+    codes[missing] = len(starts)
+    return codes, starts.astype("datetime64[ns]")
 
 
 def _truncate_days(days: np.ndarray, freq: str) -> np.ndarray:
@@ -251,17 +267,33 @@ def windowed(pair: DatasetPair, *, freq: Freq | None = DEFAULT_FREQ, n_windows: 
                              small=small)
         table = table[(table["rows"] > 0) & table["merged_into"].isna()]
         unparseable = table.attrs.get("unparseable", unparseable_count(pair.real[time]))
+    elif n_windows is None:
+        # Calendar windows: rows counted per distinct day, and each day's window looked up once.
+        _check_freq(freq)
+        parsed = _parsed(pair.real[time])
+        codes, day_starts = _calendar_codes(parsed, freq)
+        per_day = np.bincount(codes, minlength=len(day_starts) + 1)[:-1]
+        counts = pd.Series(per_day, index=pd.DatetimeIndex(day_starts)).groupby(level=0).sum()
+        table = table_from_counts(counts, parsed.max(), freq=freq, min_rows=min_rows, small=small)
+        table = table[table["rows"] > 0].reset_index(drop=True)
+        unparseable = int((pair.real[time].notna().to_numpy() & parsed.isna().to_numpy()).sum())
+        _no_windows(table, time)
+        day_blocks = _positions(pd.Series(day_starts), table["window"])
+        return WindowedPair(table, np.append(day_blocks, -1)[codes], unparseable)
     else:
         # One parse and one bucketing of the time column serve the table and the row positions.
         starts, parsed = _raw_windows(pair.real[time], freq=freq, n_windows=n_windows)
-        table = _table(starts, parsed.max(), freq=freq if n_windows is None else None,
-                                  min_rows=min_rows, small=small)
+        table = _table(starts, parsed.max(), freq=None, min_rows=min_rows, small=small)
         table = table[table["rows"] > 0]
         unparseable = int((pair.real[time].notna().to_numpy() & parsed.isna().to_numpy()).sum())
     table = table.reset_index(drop=True)
+    _no_windows(table, time)
+    return WindowedPair(table, _positions(starts, table["window"]), unparseable)
+
+
+def _no_windows(table: pd.DataFrame, time: str) -> None:
     if table.empty:
         raise InvalidInputError(f"Time column '{time}' has no date in the real table, so there are no windows.")
-    return WindowedPair(table, _positions(starts, table["window"]), unparseable)
 
 
 def _positions(starts: pd.Series, windows: pd.Series) -> np.ndarray:
