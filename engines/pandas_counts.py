@@ -163,7 +163,9 @@ class PandasCounter:
             self.column(name)
             if min_rows is not None:
                 self.column_windows(name, freq=freq, n_windows=n_windows, min_rows=min_rows)
-        self.cells()
+        # What every column reads first, counted once before the threads ask for it.
+        if self.roles.protected:
+            self.cells()
         if min_rows is not None:
             self._windowed(freq, n_windows, min_rows)
         with ThreadPoolExecutor(max_workers=COUNT_THREADS) as pool:
