@@ -47,7 +47,13 @@ CSV_FACTOR = 10
 PARQUET_FACTOR = 12
 # A gzipped CSV is assumed to expand 5x (capped by the loader's decompression limit).
 GZIP_EXPANSION = 5
-CLI_HINT = "use the CLI with --engine duckdb"
+# What to do instead, per refused action: (the short hint, the hint for a job over every budget).
+HINTS = {
+    "load": ("use the CLI with --engine duckdb",
+             "use the CLI with --engine duckdb for files this large"),
+    "generate": ("generate fewer rows",
+                 "generate fewer rows, or use `fairsynth generate` for tables this large"),
+}
 
 
 class MemoryBudgetError(InvalidInputError):
@@ -151,11 +157,11 @@ class MemoryLedger:
         (including the holder's previous pair, which stays until the new one is ready) plus the
         baseline of the server itself.
         """
+        short, large = HINTS.get(action, HINTS["load"])
         if n_bytes > self.session_bytes:
             raise MemoryBudgetError(
                 f"{label} needs about {_mb(n_bytes)} of memory to {action}, over the "
-                f"{_mb(self.session_bytes)} a session may use ({SESSION_BUDGET_ENV}); "
-                f"{CLI_HINT} for files this large.")
+                f"{_mb(self.session_bytes)} a session may use ({SESSION_BUDGET_ENV}); {large}.")
         with self._lock:
             used = self.baseline_bytes + sum(b for _, _, b in self._held.values())
             if used + n_bytes > self.server_bytes:
@@ -163,11 +169,11 @@ class MemoryLedger:
                 if busy == 0:
                     raise MemoryBudgetError(
                         f"{label} needs about {_mb(n_bytes)} of memory to {action}, more than this "
-                        f"server's budget leaves ({SERVER_BUDGET_ENV}); {CLI_HINT} for files this large.")
+                        f"server's budget leaves ({SERVER_BUDGET_ENV}); {large}.")
                 noun = "dataset" if busy == 1 else "datasets"
                 raise MemoryBudgetError(
                     f"The server is busy with {busy} large {noun}; try again in a minute, "
-                    f"or {CLI_HINT}.")
+                    f"or {short}.")
             rid = next(self._ids)
             self._held[rid] = (holder, label, n_bytes)
         return Reservation(self, rid, holder, label, n_bytes)

@@ -181,8 +181,7 @@ def test_a_large_generation_over_the_server_budget_is_refused_before_it_is_made(
     _button(app, "gen_generate").click().run()
     assert not app.exception
     assert [e.value for e in app.error] == [
-        "The server is busy with 3 large datasets; try again in a minute, or use the CLI with "
-        "--engine duckdb."]
+        "The server is busy with 3 large datasets; try again in a minute, or generate fewer rows."]
     assert "gen_result" not in app.session_state and book.large_loads == 3  # nothing made or held
     others[0].release()
     assert book.large_loads == 2

@@ -176,3 +176,13 @@ def test_a_saved_pair_of_large_files_is_reserved_before_it_is_read(monkeypatch, 
     book.reserve("other", 4000 * MB - 100 * MB - held.n_bytes)  # the server is now full
     with pytest.raises(MemoryBudgetError, match="^The server is busy with 2 large datasets"):
         reserve_files("t2", [big])
+
+
+def test_a_refused_generation_points_to_fewer_rows_or_the_cli_not_to_duckdb():
+    book = ledger()
+    with pytest.raises(MemoryBudgetError) as caught:
+        book.reserve("a", 500 * MB, label="A synthetic table of 9,000,000 rows", action="generate")
+    assert str(caught.value) == (
+        "A synthetic table of 9,000,000 rows needs about 500 MB of memory to generate, over the "
+        f"400 MB a session may use ({SESSION_BUDGET_ENV}); generate fewer rows, or use "
+        "`fairsynth generate` for tables this large.")
