@@ -233,9 +233,21 @@ def _check_columns(names: list[str], columns: list[str], what: str) -> list[str]
 
 
 def _kanon_rows(sizes: np.ndarray, k: int) -> pd.DataFrame:
-    n = len(sizes)
-    below = int((sizes < k).sum())
-    k_min = float(sizes.min()) if n else math.nan
+    return _kanon_table(len(sizes), int((sizes < k).sum()),
+                        float(sizes.min()) if len(sizes) else math.nan, k)
+
+
+def _kanon_by_group(sizes: np.ndarray, codes: np.ndarray, n_groups: int, k: int) -> list[pd.DataFrame]:
+    """`_kanon_rows` of each group's rows (`codes`: each row's group), in one pass over the rows."""
+    n = np.bincount(codes, minlength=n_groups)
+    below = np.bincount(codes[sizes < k], minlength=n_groups)
+    smallest = np.full(n_groups, np.inf)
+    np.minimum.at(smallest, codes, sizes)
+    return [_kanon_table(int(n[g]), int(below[g]), float(smallest[g]) if n[g] else math.nan, k)
+            for g in range(n_groups)]
+
+
+def _kanon_table(n: int, below: int, k_min: float, k: int) -> pd.DataFrame:
     share = below / n if n else math.nan
     # One k-anonymity level for the page, the findings and the exports: how many rows sit in
     # classes under k. The smallest class alone (k = 1 as soon as one row is unique) would call
@@ -316,13 +328,15 @@ def _by_group(pair, synthetic, train, held, syn, close, close_ref, sizes, k, pla
         train_labels = category_text(train[attribute])
         # Every synthetic row's group as a position among the distinct texts (not 1M strings).
         all_texts, all_codes = text_codes(synthetic[attribute])
+        kanon = dict(zip(all_texts, _kanon_by_group(sizes, all_codes, len(all_texts), k),
+                         strict=True))
         for group in text_counts(pair.real[attribute]).index:
             in_syn = row_labels.loc[close.rows["synthetic_row"]].to_numpy() == group
             rows = close.rows[in_syn]
             ref = close_ref[held_labels.loc[close_ref["holdout_row"]].to_numpy() == group]
             parts = [closeness_measures(rows, ref, reference_exact=float(
                 close.rows.loc[in_syn, "exact_holdout"].mean()) if in_syn.any() else math.nan)]
-            parts.append(_kanon_rows(sizes[(all_texts == group)[all_codes]], k))
+            parts.append(kanon[group] if group in kanon else _kanon_rows(sizes[:0], k))
             if plan is not None:
                 g_train, g_held = train[train_labels == group], held[held_labels == group]
                 g_syn = syn[syn_labels.to_numpy() == group]

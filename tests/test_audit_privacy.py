@@ -153,6 +153,21 @@ def test_k_anonymity_check_matches_a_direct_groupby(faithful):
     assert strict.passed is False and "race = " in strict.policy.checks[0].explanation
 
 
+def test_k_anonymity_per_group_matches_a_direct_groupby(faithful):
+    qis = faithful.privacy_settings["quasi_identifiers"]
+    k = faithful.privacy_settings["k"]
+    synthetic = pd.read_parquet(SAMPLE_DIR / "adult_synthetic.parquet")
+    # Each synthetic row's class size over the quasi-identifiers, then per group of each attribute.
+    sizes = synthetic.groupby(qis, observed=True, dropna=False)[qis[0]].transform("size")
+    table = faithful.privacy.set_index(["attribute", "group", "measure"])
+    for attribute in ("race", "sex"):
+        for group, rows in sizes.groupby(synthetic[attribute].astype(str), observed=True):
+            assert table.loc[(attribute, group, "k_anonymity"), "value"] == rows.min()
+            assert table.loc[(attribute, group, "k_share_below"), "n"] == len(rows)
+            assert table.loc[(attribute, group, "k_share_below"), "value"] == pytest.approx(
+                (rows < k).mean(), abs=1e-12)
+
+
 def test_attack_thresholds_do_not_apply_when_the_attacks_are_off(faithful):
     check = _checks(faithful)["max_inference_risk"]
     assert check.passed is None and check.value is None and "does not apply" in check.explanation
