@@ -241,8 +241,9 @@ def _kanon_by_group(sizes: np.ndarray, codes: np.ndarray, n_groups: int, k: int)
     """`_kanon_rows` of each group's rows (`codes`: each row's group), in one pass over the rows."""
     n = np.bincount(codes, minlength=n_groups)
     below = np.bincount(codes[sizes < k], minlength=n_groups)
-    smallest = np.full(n_groups, np.inf)
-    np.minimum.at(smallest, codes, sizes)
+    # Same dtype as the sizes: ufunc.at runs its fast loop only without a cast (float: ~40x slower).
+    smallest = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, codes, sizes.astype(np.int64, copy=False))
     return [_kanon_table(int(n[g]), int(below[g]), float(smallest[g]) if n[g] else math.nan, k)
             for g in range(n_groups)]
 
