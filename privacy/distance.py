@@ -180,8 +180,9 @@ def row_hashes(frame: pd.DataFrame, columns: list[str],
         elif is_number(values):
             hashed = pd.util.hash_array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
         else:
-            texts, codes = text_codes(values)
-            hashed = pd.util.hash_array(texts)[codes]
+            # Hashes looked up per value slot first: one pass over the rows, not two.
+            distinct, ids, codes = _text_lookup(values)
+            hashed = pd.util.hash_array(distinct)[ids][codes]
         out ^= hashed
         out *= mult
         mult += np.uint64(82520 + 2 * (len(columns) - i))
@@ -191,6 +192,14 @@ def row_hashes(frame: pd.DataFrame, columns: list[str],
 def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(distinct `category_text`s, each row's position among them): each distinct value is
     converted to text once, not every row."""
+    distinct, ids, codes = _text_lookup(values)
+    return distinct, ids[codes]
+
+
+def _text_lookup(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct texts, the position among them of each value slot, each row's value slot with
+    -1 for missing, which reads the last slot): `text_codes` without its pass over the rows, for
+    callers that map the slots again (a row's position is `ids[codes]`)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         # The category codes are the positions already (no pass over the rows to find them);
         # code -1 (missing) takes the last entry, MISSING, as category_text reads it. Categories
@@ -203,7 +212,7 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
                           MISSING)
     # Two values may share a text (missing and a literal MISSING): one position per text.
     ids, distinct = pd.factorize(texts)
-    return np.asarray(distinct, dtype=object), ids[codes]
+    return np.asarray(distinct, dtype=object), ids, codes
 
 
 def text_counts(values: pd.Series) -> pd.Series:
