@@ -87,7 +87,12 @@ def test_pair_survives_reload_and_restart_then_registry(page: Page, new_context,
         shot(page, "restored_after_restart")
 
         page.get_by_test_id("stExpander").filter(has_text="Save to registry").locator("summary").click()
-        page.get_by_role("button", name="Save to registry").click()
+        save = page.get_by_role("button", name="Save to registry")
+        # The form's button once the expander has opened and the page is idle: a click that lands
+        # while the layout still moves, or a rerun replaces the form, submits nothing.
+        expect(save).to_be_visible()
+        settle(page)
+        save.click()
         expect(page.get_by_text("Saved to demo: real v1, synthetic v2, audit 1")).to_be_visible()
         settle(page)
 
