@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +12,7 @@ import pandas as pd
 from fairsynth.engines.pandas_encoding import Encoded, encode
 from fairsynth.engines.tables import NEVER, SIDES, Cells, ColumnCounts, WindowCounts
 from fairsynth.foundation.codes import MISSING
+from fairsynth.foundation.constants import audit_threads
 from fairsynth.foundation.roles import favorable_mask
 from fairsynth.foundation.windows import windowed
 
@@ -21,8 +21,6 @@ MAX_DENSE = 8_000_000
 # Pairs whose counts are kept (the UI moves between a couple of pairs at most).
 MAX_PAIRS = 3
 OTHER_SIDE = {"real": "synthetic", "synthetic": "real"}
-# Threads that count columns at once: numpy releases the GIL in most of the work.
-COUNT_THREADS = min(2, os.cpu_count() or 1)
 
 
 def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
@@ -158,7 +156,13 @@ class PandasCounter:
 
     def prefetch(self, names: list[str], *, freq: str | None = None, n_windows: int | None = None,
                  min_rows: int | None = None) -> None:
-        """Count several columns (and, with a window choice, their windows) on two threads at once."""
+        """Count several columns (and, with a window choice, their windows) on two threads at once
+        (numpy releases the GIL in most of the work); with one audit thread, each is counted when
+        it is asked for."""
+        threads = audit_threads()
+        if threads <= 1:
+            return
+
         def count(name: str) -> None:
             self.column(name)
             if min_rows is not None:
@@ -168,7 +172,7 @@ class PandasCounter:
             self.cells()
         if min_rows is not None:
             self._windowed(freq, n_windows, min_rows)
-        with ThreadPoolExecutor(max_workers=COUNT_THREADS) as pool:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(count, names))
 
     def _attribute(self, name: str) -> tuple[dict[str, np.ndarray], list[str]]:

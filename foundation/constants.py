@@ -3,6 +3,8 @@ verdict can never disagree."""
 
 from __future__ import annotations
 
+import os
+
 # The four-fifths rule (EEOC Uniform Guidelines, 29 CFR 1607.4(D)): a group whose selection rate
 # is below 80% of the reference group's shows adverse impact.
 FOUR_FIFTHS = 0.8
@@ -20,3 +22,17 @@ FREQS: dict[str, str] = {"D": "day", "W": "week", "M": "month", "Q": "quarter", 
 DEFAULT_FREQ = "M"
 # What drift compares each window against (drift.timeline).
 DRIFT_REFERENCES = ("first", "window", "previous", "synthetic")
+
+
+# Threads one audit may use: the row-reading parts beside the counting parts, and columns counted
+# two at a time. The dashboard's server sets 1 (ui/launch.py): there, sessions and the warm-up
+# already share the cores, and each page's work stays on its own thread.
+AUDIT_THREADS_ENV = "FAIRSYNTH_AUDIT_THREADS"
+
+
+def audit_threads() -> int:
+    """$FAIRSYNTH_AUDIT_THREADS (at least 1), else 2 on a machine with two cores or more."""
+    text = os.environ.get(AUDIT_THREADS_ENV, "").strip()
+    if text.isdigit():
+        return max(1, int(text))
+    return min(2, os.cpu_count() or 1)

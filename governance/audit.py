@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from fairsynth.foundation.constants import audit_threads
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import Roles
@@ -140,8 +141,10 @@ def run_audit(
     rows = _rows_of(pair, options)
     # In memory, the parts that read rows (privacy, train-on-synthetic: mostly numpy, which
     # releases the GIL) run on a worker thread beside the counting parts: a second core's work.
-    # Engine pairs stay serial: their connections are not shared across threads.
-    beside = [s for s in PARTS if s.needs_rows] if isinstance(pair, DatasetPair) else []
+    # Engine pairs stay serial: their connections are not shared across threads. So does an
+    # audit allowed one thread (foundation.constants.audit_threads: the dashboard's server).
+    beside = ([s for s in PARTS if s.needs_rows]
+              if isinstance(pair, DatasetPair) and audit_threads() > 1 else [])
     row_tables: dict[str, Any] = {}
     by_name: dict[str, PartStatus] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -150,11 +150,27 @@ def test_row_parts_run_on_a_worker_beside_the_counting_parts_in_declaration_orde
             return real(*args, **kwargs)
         return call
 
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
     monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", spy("fidelity", fidelity))
     monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", spy("privacy", privacy))
     report = run_audit(adult_skewed_pair(adult_real))
     assert threads["fidelity"] == threading.get_ident() != threads["privacy"]
     assert [p.part for p in report.parts] == list(PART_NAMES)
+    assert report.privacy is not None and len(report.privacy) > 0
+
+
+def test_an_audit_allowed_one_thread_runs_every_part_on_the_callers(adult_real, monkeypatch):
+    threads = set()
+    privacy = fairsynth.privacy.report.privacy_risk
+
+    def spy(*args, **kwargs):
+        threads.add(threading.get_ident())
+        return privacy(*args, **kwargs)
+
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "1")
+    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", spy)
+    report = run_audit(adult_skewed_pair(adult_real))
+    assert threads == {threading.get_ident()}
     assert report.privacy is not None and len(report.privacy) > 0
 
 

@@ -188,6 +188,7 @@ def test_a_value_spelled_like_the_missing_label_is_the_missing_group():
 def test_columns_counted_ahead_on_threads_equal_those_counted_one_by_one(compas, monkeypatch):
     import fairsynth.engines.pandas_counts as pandas_counts
 
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
     ahead, one_by_one = PandasCounter(compas), PandasCounter(compas)
     coded = []
     real_encode = pandas_counts.encode

@@ -21,6 +21,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from fairsynth.foundation.constants import AUDIT_THREADS_ENV
 from fairsynth.foundation.loading import MAX_UPLOAD_MB
 from fairsynth.foundation.paths import clean_stale_temps, data_dir, resource
 
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     # A server killed mid-write (SIGKILL, power loss) leaves in-progress temporary files; the
     # finished files are whole (written atomically), so the leftovers are only removed.
     clean_stale_temps(data_dir())
+    # One thread per audit on the server: its sessions and the warm-up share the cores already.
+    os.environ.setdefault(AUDIT_THREADS_ENV, "1")
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), "--server.port", port, *SERVER_FLAGS]
     from fairsynth.ui.warm import start_warm_thread  # after the flags: it imports the analyses
 
