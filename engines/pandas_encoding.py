@@ -80,9 +80,8 @@ def _encode_labels(frames: dict[str, pd.Series]) -> Encoded:
     for side, (codes, labels) in per_side.items():
         # The extra last entry maps the -1 sentinel (missing) to `width`; a value whose text is the
         # missing label itself is that same group (its label could not tell the two apart).
-        mapping = _small_codes(np.array([index.get(t, width) for t in labels] + [width],
-                                        dtype=np.int64), width)
-        out[side] = np.take(mapping, codes)
+        mapping = np.array([index.get(t, width) for t in labels] + [width], dtype=np.int64)
+        out[side] = _recode(codes, mapping, width)
     # Categories no row uses (a categorical dtype may list them) are dropped from the support.
     used = np.zeros(width + 1, dtype=bool)
     for codes in out.values():
@@ -94,6 +93,16 @@ def _encode_labels(frames: dict[str, pd.Series]) -> Encoded:
         out = {side: _small_codes(remap[codes], len(keep)) for side, codes in out.items()}
         candidates = [candidates[i] for i in keep]
     return Encoded(out, np.array(candidates, dtype=object), numeric=False, datetime=False)
+
+
+def _recode(codes: np.ndarray, mapping: np.ndarray, width: int) -> np.ndarray:
+    """`mapping[codes]` (code -1 taking the last entry) in the smallest integer type."""
+    if codes.dtype.kind == "i" and codes.itemsize == 1 and width < 127 and \
+            np.array_equal(mapping[:-1], np.arange(len(mapping) - 1)):
+        # A categorical already coded in support order (the usual case): only missing (-1) moves,
+        # which a byte-wide pass does without widening a million codes to int64 for a gather.
+        return np.where(codes < 0, np.int8(width), codes).view(np.uint8)
+    return _small_codes(mapping, width)[codes]
 
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -139,11 +139,29 @@ def _calendar_codes(parsed: pd.Series, freq: str) -> tuple[np.ndarray, np.ndarra
     """(each row's distinct day as a position, missing = the last one; the window start of each
     distinct day, datetime64[ns]): calendar arithmetic on datetime64 is slow per row, so it runs
     once per distinct day."""
-    values = parsed.to_numpy(dtype="datetime64[ns]")
+    values = parsed.to_numpy()
+    if values.dtype.kind != "M":
+        values = parsed.to_numpy(dtype="datetime64[ns]")
     missing = np.isnat(values)
-    days = np.floor_divide(values.view(np.int64), _NS_PER_DAY)
-    days[missing] = 0
-    codes, unique_days = pd.factorize(days, sort=False)
+    # Days counted in the column's own unit (Parquet gives microseconds): no copy to nanoseconds.
+    unit, step = np.datetime_data(values.dtype)
+    days = np.floor_divide(values.view(np.int64), np.timedelta64(1, "D") // np.timedelta64(step, unit))
+    dated = ~missing
+    lo = hi = 0
+    if dated.any():
+        lo = int(days.min(where=dated, initial=np.iinfo(np.int64).max))
+        hi = int(days.max(where=dated, initial=np.iinfo(np.int64).min))
+    if dated.any() and hi - lo < 4 * len(days) + 1024:
+        # A few thousand distinct days at most: a day's offset is its bucket, no hashing.
+        offsets = np.subtract(days, lo, out=days)
+        offsets[missing] = 0  # day `lo` has a dated row; the missing rows are recoded below
+        present = np.bincount(offsets, minlength=hi - lo + 1) > 0
+        rank = np.cumsum(present) - 1
+        codes = rank[offsets]
+        unique_days = np.flatnonzero(present) + lo
+    else:
+        days[missing] = 0
+        codes, unique_days = pd.factorize(days, sort=False)
     starts = _truncate_days(np.asarray(unique_days, dtype=np.int64).astype("datetime64[D]"), freq)
     codes[missing] = len(starts)
     return codes, starts.astype("datetime64[ns]")

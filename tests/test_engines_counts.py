@@ -233,3 +233,34 @@ def test_the_exchanged_pairs_counter_reads_the_pairs_codes_and_counts_the_same(c
     for attr, values in expected.first.items():
         assert np.array_equal(got.first[attr], values)
     assert got.table.equals(expected.table)
+
+
+def test_categorical_codes_in_support_order_keep_their_values_and_missing_moves_last(adult):
+    import numpy as np
+
+    from fairsynth.engines.pandas_encoding import encode
+
+    # The real Adult's text columns are categoricals in support order (the byte-wide fast path); the
+    # synthetic side as plain text goes through factorize and the gather. Both must give one coding.
+    for name in ("workclass", "occupation", "race"):
+        real = adult.real[name].astype("category")
+        real = real.where(np.arange(len(real)) % 97 != 0)  # some missing rows
+        coded = encode({"real": real, "synthetic": adult.real[name].astype(object)})
+        labels = list(coded.values)
+        width = len(labels)
+        expected = np.array([labels.index(v) if isinstance(v, str) else width for v in real],
+                            dtype=np.int64)
+        assert np.array_equal(coded.codes["real"].astype(np.int64), expected), name
+        assert coded.codes["real"].dtype == coded.codes["synthetic"].dtype == np.uint8
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_calendar_windows_are_the_same_whatever_the_time_unit(compas, unit):
+    # Parquet gives microseconds and a CSV nanoseconds: the days (and so the windows) must agree.
+    times = compas.real["compas_screening_date"]
+    times = times.where(times.index % 50 != 0)
+    expected = assign_windows(times.astype("datetime64[ns]"), freq="M", min_rows=1)
+    starts = assign_windows(times.astype(f"datetime64[{unit}]"), freq="M", min_rows=1)
+    assert starts.isna().equals(expected.isna())
+    assert (starts.dropna() == expected.dropna()).all()
+    assert starts.notna().sum() > 0.9 * len(times)
