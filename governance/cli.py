@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import importlib
 import os
 import sys
+import threading
 
 from fairsynth.foundation.errors import FairSynthError
 
@@ -21,6 +24,8 @@ SUBCOMMANDS = {
 # Where a subcommand's add_arguments lives when apart from its run: `audit --help` and a usage
 # error then import argparse and constants only, not the audit stack (seconds).
 ARGUMENTS = {"audit": "fairsynth.governance.cli_audit_args"}
+# Commands that are OpenLineage runs (governance.openlineage_events).
+LINEAGE_COMMANDS = ("audit", "generate")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(command).parse_args(argv)
     if args.command == "app":
         return run_app(args.port)
+    if args.command in LINEAGE_COMMANDS:
+        # Before the command's module imports pandas: the lineage emitter forks small.
+        from fairsynth.governance import openlineage_emitter
+
+        openlineage_emitter.fork_early()
     try:
         return int(importlib.import_module(SUBCOMMANDS[args.command][0]).run(args))
     except (FairSynthError, OSError, UnicodeError) as exc:
@@ -74,11 +84,33 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"fairsynth: error: internal error ({type(exc).__name__}: "
                          f"{_one_line(str(exc))}); please report it\n")
         return EXIT_BAD_INPUT
+    finally:
+        if args.command in LINEAGE_COMMANDS:
+            openlineage_emitter.discard_early()
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def console() -> None:
+    """The `fairsynth` console script: main(), then the process ends without the interpreter's
+    teardown.
+
+    Teardown frees every module and object one by one (~75 ms after a 1M-row audit, 6% of the run),
+    memory the OS takes back at once anyway. So when main() returns and no other thread runs, the
+    exit handlers run (atexit: Spark's stop, logging's flush), the streams are flushed, and the
+    process exits; with another thread alive, the ordinary exit waits for it.
+    """
+    code = main()
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    atexit._run_exitfuncs()  # what the ordinary exit runs first (CPython; no public name)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe (`| head`) is not an error here
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console()

@@ -170,3 +170,48 @@ def test_a_file_that_is_not_parquet_still_gets_one_error_line_and_valid_events(d
     start, fail = read_events(data_dir / "openlineage" / "events.jsonl")
     assert "schema" not in start["inputs"][0]["facets"]
     assert fail["eventType"] == "FAIL"
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked emitter", "thread emitter"])
+def test_both_emitters_send_the_same_valid_events(data_dir, tmp_path, monkeypatch, fork):
+    from fairsynth.governance import openlineage_emitter
+
+    # A process where fork is safe (Linux, one thread) forks the emitter; elsewhere it is a thread.
+    monkeypatch.setattr(openlineage_emitter, "can_fork", lambda: fork)
+    synthetic, report_path = _generate_and_audit(tmp_path)
+    events = read_events(data_dir / "openlineage" / "events.jsonl")
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"] * 2
+    metrics = events[3]["inputs"][1]["inputFacets"]["dataQualityMetrics"]
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert metrics["largestShareGap"] == headline(report).largest_share_gap
+    assert events[1]["outputs"][0]["facets"]["version"]["datasetVersion"] == file_sha256(synthetic)
+
+
+def test_the_cli_process_never_imports_the_client_itself(data_dir, tmp_path):
+    import subprocess
+    import sys
+
+    # The forked emitter imports openlineage-python on the other core; the run's process does not.
+    code = ("import sys; from fairsynth.governance.cli import main; "
+            f"rc = main(['generate', '--real', {str(REAL)!r}, '--protected', 'race,sex', "
+            f"'--target', 'two_year_recid', '--favorable', '0', '--rows', '300', "
+            f"'--out', {str(tmp_path / 's.parquet')!r}]); "
+            "print(rc, 'openlineage.client' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ}, timeout=300)
+    assert done.stdout.split()[-2:] == ["0", "False"], done.stderr[-2000:]
+    events = read_events(data_dir / "openlineage" / "events.jsonl")
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
+
+
+def test_a_forked_emitter_that_dies_is_named_in_one_warning(data_dir, tmp_path, monkeypatch, capsys):
+    from fairsynth.governance import openlineage_emitter
+
+    monkeypatch.setattr(openlineage_emitter, "can_fork", lambda: True)
+    # The child cannot open its transports, build or send: it dies before answering.
+    monkeypatch.setattr(openlineage_emitter, "_child", lambda down, up: os._exit(3))
+    assert main(["generate", "--real", str(REAL), *ROLES, "--rows", "200",
+                 "--out", str(tmp_path / "s.parquet")]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "OpenLineage" in line]
+    assert warnings == ["fairsynth: warning: OpenLineage events may be missing: the emitter "
+                        "process ended with exit code 3"]
