@@ -164,9 +164,10 @@ class PandasCounter:
             return
 
         def count(name: str) -> None:
-            self.column(name)
             if min_rows is not None:
-                self.column_windows(name, freq=freq, n_windows=n_windows, min_rows=min_rows)
+                self._column_and_windows(name, freq, n_windows, min_rows)
+            else:
+                self.column(name)
         # What every column reads first, counted once before the threads ask for it.
         if self.roles.protected:
             self.cells()
@@ -176,9 +177,11 @@ class PandasCounter:
             list(pool.map(count, names))
 
     def _attribute(self, name: str) -> tuple[dict[str, np.ndarray], list[str]]:
-        enc = self.encoded(name)
-        labels = enc.labels() + ([MISSING] if enc.has_missing() else [])
-        return enc.codes, labels
+        def compute():
+            enc = self.encoded(name)
+            # has_missing reads every code of both sides: once per attribute, not per column counted.
+            return enc.codes, enc.labels() + ([MISSING] if enc.has_missing() else [])
+        return self._memo(("attribute", name), compute)
 
     def cell_codes(self, side: str) -> np.ndarray:
         """One int64 code per row of a side: its cell of the protected cross product."""
@@ -270,7 +273,35 @@ class PandasCounter:
         """Value counts of a column per side, overall and per group of each protected attribute."""
         return self._memo(("column", name), lambda: self._column(name))
 
-    def _column(self, name: str) -> ColumnCounts:
+    def _column_and_windows(self, name: str, freq: str | None, n_windows: int | None,
+                            min_rows: int) -> None:
+        """column(name) and column_windows(name, ...) with one pass over the real side's rows, by
+        (window, cell, value): the two counts are its sums over cells and over windows."""
+        window_key = ("column_windows", name, freq, n_windows, min_rows)
+        with self._lock:
+            done = ("column", name) in self._results or window_key in self._results
+        win = None if done or not self.roles.protected else self._windowed(freq, n_windows, min_rows)
+        enc = self.encoded(name)
+        w1 = enc.width + 1
+        sizes = tuple(len(self._attribute(a)[1]) for a in self.roles.protected)
+        n_cells = int(np.prod(sizes)) if sizes else 0
+        n_blocks = 0 if win is None else len(win.table)
+        # Past about one bin per row, two passes over the rows cost less than the bins do.
+        if win is None or (n_blocks + 1) * n_cells * w1 > min(MAX_DENSE, self.n_rows["real"]):
+            self.column(name)
+            self.column_windows(name, freq=freq, n_windows=n_windows, min_rows=min_rows)
+            return
+        # Rows outside every window count in the column's counts: block `n_blocks` holds them.
+        blocks = win.block_ids if (win.block_ids >= 0).all() else \
+            np.where(win.block_ids >= 0, win.block_ids, n_blocks)
+        key = (blocks * n_cells + self.cell_codes("real")) * w1 + enc.codes["real"]
+        cube = np.bincount(key, minlength=(n_blocks + 1) * n_cells * w1).reshape(
+            n_blocks + 1, n_cells, w1)
+        by_window = cube[:n_blocks].sum(axis=1)
+        self._memo(("column", name), lambda: self._column(name, real_cells=cube.sum(axis=0).ravel()))
+        self._memo(window_key, lambda: by_window)
+
+    def _column(self, name: str, real_cells: np.ndarray | None = None) -> ColumnCounts:
         enc = self.encoded(name)
         w1 = enc.width + 1
         attrs = tuple(self.roles.protected)
@@ -285,7 +316,8 @@ class PandasCounter:
                 continue
             if n_cells * w1 <= MAX_DENSE:
                 # One pass over the finest cells, then sums: cheaper than one pass per attribute.
-                dense = np.bincount(self.cell_codes(side) * w1 + codes, minlength=n_cells * w1)
+                dense = real_cells if side == "real" and real_cells is not None else \
+                    np.bincount(self.cell_codes(side) * w1 + codes, minlength=n_cells * w1)
                 dense = dense.reshape((*sizes, w1))
                 for i, a in enumerate(attrs):
                     drop = tuple(j for j in range(len(attrs)) if j != i)

@@ -21,10 +21,20 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]
     out: dict[str, str | None] = {}
     for name in names:
         try:
-            out[name] = metadata.version(name)
+            out[name] = _version(metadata.distribution(name))
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
+
+
+def _version(dist: metadata.Distribution) -> str | None:
+    # The Version field of the metadata's header: `dist.version` parses the whole file as an email
+    # first, long description included (10 ms for these packages in every audit, 1 ms this way).
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if line.startswith("Version:"):
+            return line.removeprefix("Version:").strip()
+    return dist.version
 
 
 def input_record(pair: DatasetPair) -> dict[str, dict]:

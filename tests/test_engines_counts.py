@@ -264,3 +264,24 @@ def test_calendar_windows_are_the_same_whatever_the_time_unit(compas, unit):
     assert starts.isna().equals(expected.isna())
     assert (starts.dropna() == expected.dropna()).all()
     assert starts.notna().sum() > 0.9 * len(times)
+
+
+def test_one_pass_column_and_window_counts_keep_rows_outside_every_window(compas, monkeypatch):
+    # Rows with no date are in no window but still in the column's counts.
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
+    real = compas.real.copy()
+    time = compas.roles.time
+    real[time] = real[time].where(real.index % 7 != 0)
+    pair = make_pair(real, compas.synthetic, compas.roles)
+    ahead, one_by_one = PandasCounter(pair), PandasCounter(pair)
+    windows = {"freq": "Q", "n_windows": None, "min_rows": 30}
+    ahead.prefetch(ahead.analysis_columns, **windows)
+    assert (ahead._windowed("Q", None, 30).block_ids < 0).sum() == (real[time].isna()).sum() > 0
+    for name in ahead.analysis_columns:
+        a, b = ahead.column(name), one_by_one.column(name)
+        for side in ("real", "synthetic"):
+            assert np.array_equal(a.overall[side], b.overall[side]), name
+            for attr in compas.roles.protected:
+                assert np.array_equal(a.by_attribute[side][attr], b.by_attribute[side][attr]), name
+        assert np.array_equal(ahead.column_windows(name, **windows),
+                              one_by_one.column_windows(name, **windows)), name
