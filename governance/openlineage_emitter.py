@@ -270,7 +270,9 @@ class Emitter:
         return self._sender.warnings
 
     def close(self) -> None:
-        """Give up a run that never started (nothing is sent)."""
+        """Send nothing more (START goes out, if it has begun)."""
+        if self._thread is not None:
+            self._thread.join()
 
 
 class ForkedEmitter(Emitter):
@@ -303,11 +305,14 @@ class ForkedEmitter(Emitter):
         return self._collect()
 
     def close(self) -> None:
+        """Let the child go without another event (it has sent START, if it got that far)."""
         self._collect()
 
     def _send(self, message: dict) -> None:
+        data = memoryview((_json(message) + "\n").encode())
         try:
-            os.write(self._down, (_json(message) + "\n").encode())
+            while data:
+                data = data[os.write(self._down, data):]
         except OSError:  # the child is gone: _collect says so
             pass
 

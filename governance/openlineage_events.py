@@ -54,8 +54,9 @@ class LineageRun:
         try:
             inputs, outputs = datasets() if datasets else ([input_dataset(p) for p in self.inputs], [])
         except Exception as exc:  # describing the run must not break it either
-            self._finish({"state": "FAIL", "parameters": self.parameters,
-                          "error": f"lineage not described ({type(exc).__name__}: {exc})"})
+            emitter, self._emitter = self._emitter, None
+            emitter.close()
+            self._warn(f"OpenLineage event not built ({type(exc).__name__}: {exc})")
             return
         self._finish({"state": "COMPLETE", "parameters": self.parameters,
                       "inputs": inputs, "outputs": outputs})
@@ -69,8 +70,11 @@ class LineageRun:
     def _finish(self, message: dict) -> None:
         emitter, self._emitter = self._emitter, None
         for warning in emitter.finish(message):
-            self.warnings.append(warning)
-            sys.stderr.write(f"fairsynth: warning: {' '.join(warning.split())}\n")
+            self._warn(warning)
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        sys.stderr.write(f"fairsynth: warning: {' '.join(message.split())}\n")
 
 
 def input_dataset(path: Path, *, sha256: str | None = None, columns=None, quality=None) -> dict:
