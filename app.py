@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from fairsynth.ui.run_log import timed_run
 from fairsynth.ui.sidebar import render_sidebar
 from fairsynth.ui.state import init_state
 
@@ -30,5 +31,11 @@ PAGES = {
 }
 
 navigation = st.navigation(PAGES)
-render_sidebar()
-navigation.run()
+
+
+def _run() -> None:
+    render_sidebar()
+    navigation.run()
+
+
+timed_run(navigation.title, _run)

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from fairsynth.ui.launch import start_server, stop_server  # noqa: E402
 from fairsynth.ui.page_signals import QUIET_JS  # noqa: E402
+from fairsynth.ui.run_log import PAGE_LOG_ENV  # noqa: E402
 from fairsynth.ui.warm import READY_FILE  # noqa: E402
 
 STEP_TIMEOUT = int(os.environ.get("FAIRSYNTH_LOAD_STEP_TIMEOUT", "240"))
@@ -255,6 +256,25 @@ def report(sessions: list[Session], wall: float, single_wall: float | None = Non
     return 0 if ok else 1
 
 
+def server_times(log: Path, since: float) -> None:
+    """Print the server's own seconds per script run of each page since `since` (time.time()):
+    what the server holds, apart from the browsers drawing (ui/run_log.py)."""
+    runs: dict[str, list[float]] = {}
+    if log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry["at"] >= since:
+                runs.setdefault(entry["page"], []).append(entry["seconds"])
+    if not runs:
+        return
+    print(f"\nserver time per script run (every rerun of every session, widgets included)\n"
+          f"{'page':<24}{'runs':>5}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
+    for page, values in runs.items():
+        v = np.array(values)
+        print(f"{page:<24}{len(v):>5}{np.percentile(v, 50):>9.2f}{np.percentile(v, 95):>9.2f}"
+              f"{v.max():>9.2f}")
+
+
 def wait_until_warm(data_dir: Path) -> float | None:
     """Seconds the server's warm-up of the bundled samples took (ui/warm.py), once it has ended:
     a deployed server is up long before its first visitor, so the run starts from a ready one."""
@@ -276,10 +296,12 @@ def main() -> int:
     args = parser.parse_args()
     proc = None
     with tempfile.TemporaryDirectory(prefix="fairsynth_load_") as data_dir:
+        log = Path(data_dir) / "page_runs.jsonl"
         if args.url:
             url = args.url
         else:
-            proc, url = start_server(env={"FAIRSYNTH_DATA_DIR": data_dir}, warm=True)
+            proc, url = start_server(env={"FAIRSYNTH_DATA_DIR": data_dir, PAGE_LOG_ENV: str(log)},
+                                     warm=True)
             warm = wait_until_warm(Path(data_dir))
             print(f"server ready; warm-up of the bundled samples took {warm:.1f} s"
                   if warm is not None else "server ready; its warm-up failed (pages compute on demand)")
@@ -293,7 +315,7 @@ def main() -> int:
                 if any(s.errors for s in alone):
                     print(f"the single session failed: {alone[0].errors}")
             server_before = cpu_seconds(process_tree(server_pid)) if server_pid else None
-            start = time.perf_counter()
+            since, start = time.time(), time.perf_counter()
             sessions, client_cpu = asyncio.run(run(url, args.sessions, server_pid))
             wall = time.perf_counter() - start
             # Where the machine's time went: on one machine the simulated analysts' browsers
@@ -302,7 +324,9 @@ def main() -> int:
                       if server_pid else "")
             print(f"CPU seconds in the concurrent run: {server}the browsers, driver and this "
                   f"script {client_cpu:.1f} s, on {os.cpu_count()} cores over {wall:.1f} s")
-            return report(sessions, wall, single)
+            code = report(sessions, wall, single)
+            server_times(log, since)
+            return code
         finally:
             if proc is not None:
                 stop_server(proc)
