@@ -17,6 +17,7 @@ only, so forking it early is cheap.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -284,12 +285,21 @@ class ForkedEmitter(Emitter):
         super().__init__()
         down_r, self._down = os.pipe()
         self._up, up_w = os.pipe()
-        self._pid = os.fork()
+        try:
+            self._pid = os.fork()
+        except OSError:  # no process to spare: the caller falls back to a thread
+            for fd in (down_r, self._down, self._up, up_w):
+                os.close(fd)
+            raise
         if self._pid == 0:  # the child: never returns into the caller's code
             status = 1
             try:
                 os.close(self._down)
                 os.close(self._up)
+                # Not the run's stdin and stdout: a pipeline reading them sees their end with the run's.
+                null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, 0)
+                os.dup2(null, 1)
                 _child(down_r, up_w)
                 status = 0
             finally:
@@ -384,7 +394,8 @@ def fork_early() -> None:
     """Fork the emitter now, while the process is small (before pandas is imported)."""
     global _EARLY
     if _EARLY is None and has_destination() and can_fork():
-        _EARLY = ForkedEmitter()
+        with contextlib.suppress(OSError):  # no fork now: the run starts a thread instead
+            _EARLY = ForkedEmitter()
 
 
 def discard_early() -> None:
@@ -405,4 +416,7 @@ def new_emitter() -> Emitter | None:
     if _EARLY is not None:
         emitter, _EARLY = _EARLY, None
         return emitter
-    return ForkedEmitter() if can_fork() else Emitter()
+    if can_fork():
+        with contextlib.suppress(OSError):
+            return ForkedEmitter()
+    return Emitter()

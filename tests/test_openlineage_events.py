@@ -215,3 +215,17 @@ def test_a_forked_emitter_that_dies_is_named_in_one_warning(data_dir, tmp_path, 
     warnings = [line for line in capsys.readouterr().err.splitlines() if "OpenLineage" in line]
     assert warnings == ["fairsynth: warning: OpenLineage events may be missing: the emitter "
                         "process ended with exit code 3"]
+
+
+def test_no_process_to_fork_falls_back_to_the_thread(data_dir, tmp_path, monkeypatch):
+    from fairsynth.governance import openlineage_emitter
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(openlineage_emitter, "can_fork", lambda: True)
+    monkeypatch.setattr(openlineage_emitter.os, "fork", no_fork)
+    assert main(["generate", "--real", str(REAL), *ROLES, "--rows", "200",
+                 "--out", str(tmp_path / "s.parquet")]) == 0
+    events = read_events(data_dir / "openlineage" / "events.jsonl")
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
