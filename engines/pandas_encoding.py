@@ -42,12 +42,17 @@ class Encoded:
         return ColumnCounts("", self.numeric, self.datetime, self.values, {}, {}).labels()
 
 
-def _small_codes(codes: np.ndarray, width: int) -> np.ndarray:
-    # Codes are kept for the pair's lifetime: the smallest integer type that holds width + 1.
+def _code_dtype(width: int) -> type:
+    """The smallest integer type that holds codes 0..width (width = missing)."""
     for dtype in (np.uint8, np.uint16, np.int32):
         if width < np.iinfo(dtype).max:
-            return codes.astype(dtype, copy=False)
-    return codes.astype(np.int64, copy=False)
+            return dtype
+    return np.int64
+
+
+def _small_codes(codes: np.ndarray, width: int) -> np.ndarray:
+    # Codes are kept for the pair's lifetime: the smallest integer type that holds width + 1.
+    return codes.astype(_code_dtype(width), copy=False)
 
 
 def _is_numeric(values: pd.Series) -> bool:
@@ -139,21 +144,36 @@ def _encode_numeric(frames: dict[str, pd.Series]) -> Encoded:
     if integral and hi - lo < min(MAX_OFFSET_SPAN, 4 * n_present + 1024):
         # Dense integers: a value's offset from the minimum is its bucket, no hashing or sorting.
         span = hi - lo + 1
+        # Buckets count from `origin`: 0 for small non-negative integers (ages, hours, counts: the
+        # column itself indexes them, no 5M-row copy of offsets), else the minimum.
+        origin = 0 if lo >= 0 and hi < min(MAX_OFFSET_SPAN, 4 * n_present + 1024) else lo
         seen = np.zeros(span, dtype=bool)
         offsets = {}
         for side, (arr, miss, _) in parts.items():
             any_missing = bool(miss.any())
-            # One new array: the offsets (int64 input is not copied first).
             base = np.where(miss, lo, arr) if any_missing else arr
-            off = (np.subtract(base, lo) if base.dtype == np.int64 else base.astype(np.int64) - lo)
-            seen |= np.bincount(off[~miss] if any_missing else off, minlength=span) > 0
+            base = base if base.dtype == np.int64 else base.astype(np.int64)
+            off = base if origin == 0 else np.subtract(base, origin)
+            counts = np.bincount(off[~miss] if any_missing else off, minlength=hi - origin + 1)
+            seen |= counts[lo - origin:] > 0
             offsets[side] = (off, miss if any_missing else None)
         width = int(seen.sum())
         support = (np.flatnonzero(seen) + lo).astype(np.float64)
-        rank = None if width == span else _small_codes(np.cumsum(seen) - 1, width)
+        if width == span:
+            # Every value between the extremes occurs: a value's code is its distance from lo.
+            lookup = None
+        else:
+            lookup = np.zeros(hi - origin + 1, dtype=_code_dtype(width))
+            lookup[lo - origin:] = np.cumsum(seen) - 1
         codes = {}
         for side, (off, miss) in offsets.items():
-            coded = _small_codes(off, width) if rank is None else np.take(rank, off)
+            if lookup is not None:
+                coded = np.take(lookup, off)
+            elif lo == origin:
+                coded = _small_codes(off, width)
+            else:
+                coded = np.subtract(off, lo - origin, out=np.empty(len(off), _code_dtype(width)),
+                                    casting="unsafe")
             if miss is not None:
                 coded[miss] = width
             codes[side] = coded

@@ -110,9 +110,13 @@ def test_column_counts_equal_value_counts(adult):
     [3.5, np.nan, -1.25, 3.5, 1e12],         # floats: hashed and sorted
     [1, 2**40, 5, 5, 7],                     # integers spanning too far for offsets
     [1.0, 2.0, np.nan, 4.0, 2.0],            # integral floats with a missing value
+    [17, 18, 19, 20, 18],                    # every value from the minimum up: codes are value - lo
+    [-3, 4, -1, 4, 0],                       # negative integers: offsets from the minimum
+    [40, 45, None, 90, 45],                  # nullable integers with gaps and a missing value
+    [1_600_000_000, 1_600_000_007, 1_600_000_003, 1_600_000_003, 1_600_000_001],  # far from 0
 ])
 def test_numeric_encoding_is_a_sorted_support(values):
-    real = pd.Series(values)
+    real = pd.Series(values, dtype="Int64" if None in values else None)
     synth = pd.Series(values[::-1] + [values[0]])
     enc = encode({"real": real, "synthetic": synth})
     present = np.unique(np.concatenate([real.dropna(), synth.dropna()]).astype(float))
