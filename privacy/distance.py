@@ -168,6 +168,9 @@ def row_hashes(frame: pd.DataFrame, columns: list[str],
     among them), the count engine's coding of the same rows: each distinct value is then hashed
     once and taken by position, with the same hash as hashing every row's value."""
     out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    # One buffer takes each column's hashes in turn: no new array of a hash per row per column
+    # ("wrap": a position of -1, a missing value, is the last entry, as indexing reads it).
+    looked_up = np.empty(len(frame), dtype=np.uint64)
     mult = np.uint64(1000003)
     # Column hashes combined in order (as pandas' hash_pandas_object does), without building a
     # frame of them first.
@@ -176,13 +179,14 @@ def row_hashes(frame: pd.DataFrame, columns: list[str],
         if coded is not None and col in coded:
             support, codes = coded[col]
             # The last position is a missing value (NaN, as pd.to_numeric reads it).
-            hashed = pd.util.hash_array(np.append(support, np.nan))[codes]
+            hashed = np.take(pd.util.hash_array(np.append(support, np.nan)), codes, out=looked_up,
+                             mode="wrap")
         elif is_number(values):
             hashed = pd.util.hash_array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
         else:
             # Hashes looked up per value slot first: one pass over the rows, not two.
             distinct, ids, codes = _text_lookup(values)
-            hashed = pd.util.hash_array(distinct)[ids][codes]
+            hashed = np.take(pd.util.hash_array(distinct)[ids], codes, out=looked_up, mode="wrap")
         out ^= hashed
         out *= mult
         mult += np.uint64(82520 + 2 * (len(columns) - i))
