@@ -288,8 +288,9 @@ def _role_problems(real, synthetic, roles, shared) -> list[Problem]:
 
 def _target_problems(real: pd.DataFrame, roles: Roles) -> list[Problem]:
     col = roles.target
-    values = real[col].dropna()
-    if values.empty:
+    # The whole column, not a copy without its missing values: a missing value is never favourable.
+    values = real[col]
+    if not values.notna().any():
         return [Problem("error", "target_all_missing", f"Target '{col}' has no values.", (col,))]
     if roles.favorable is None:
         n = values.nunique()
@@ -297,7 +298,7 @@ def _target_problems(real: pd.DataFrame, roles: Roles) -> list[Problem]:
         return [Problem("error", "target_no_favorable",
                         f"Target '{col}' {reason} ({n} values); choose its favourable value.", (col,))]
     if not favorable_mask(values, roles.favorable).any():
-        shown = ", ".join(map(str, values.unique()[:6]))
+        shown = ", ".join(map(str, values.dropna().unique()[:6]))
         return [Problem("error", "favorable_not_found",
                         f"Favourable value '{roles.favorable}' never occurs in target '{col}' "
                         f"(values: {shown}).", (col,))]
@@ -307,6 +308,8 @@ def _target_problems(real: pd.DataFrame, roles: Roles) -> list[Problem]:
 def _time_problems(real: pd.DataFrame, synthetic: pd.DataFrame, col: str) -> list[Problem]:
     out = []
     for side, frame in (("real", real), ("synthetic", synthetic)):
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            continue  # already dates: every present value is one
         present = frame[col].dropna()
         bad = int(parse_time(present).isna().sum())
         if len(present) and bad == len(present) and side == "real":
