@@ -192,6 +192,33 @@ def switch_on(page, label: str, attempts: int = 3) -> None:
     expect(switch).to_be_checked()
 
 
+def save_note(page, expander, action: str, *, owner: str | None = None, attempts: int = 3) -> None:
+    """Write `action` (and `owner`) in the mitigation note form inside `expander` and save it as
+    a person does: type, look once the page is idle that the text is still there, click Save note,
+    and look again for the note's status.
+
+    Streamlit keeps a form's typed text in the browser only, until the form is submitted: a run
+    that lands between the typing and the click (a late message on a busy machine) can redraw the
+    form empty, and the click then submits nothing. The form is filled again only when the idle
+    page shows it without the text or without the saved note; saving twice updates the same note."""
+    box = expander.get_by_label("Action", exact=True)
+    for _ in range(attempts):
+        settle(page)
+        if not box.is_visible():
+            expander.get_by_text("Mitigation note").click()
+        box.fill(action)
+        if owner is not None:
+            expander.get_by_label("Owner", exact=True).fill(owner)
+        settle(page)
+        if box.input_value() != action:
+            continue
+        expander.get_by_role("button", name="Save note").click()
+        settle(page)
+        if page.get_by_text("note: open").count():
+            return
+    expect(page.get_by_text("note: open").first).to_be_visible()
+
+
 def open_evidently_report(page, expected_text: str):
     """Open the Drift page's evidently report and return its frame once it shows `expected_text`.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import go_to, open_app, settle, start_app
+from conftest import go_to, open_app, save_note, settle, start_app
 from playwright.sync_api import Page, expect
 
 from fairsynth.ui.launch import stop_server
@@ -75,10 +75,8 @@ def test_analyst_closes_a_representation_gap(page: Page, new_context, analyst_ap
     # 5. A mitigation note, then the HTML and JSON exports.
     go_to(page, "Notes & export")
     expect(page.get_by_role("tab", name="Findings")).to_be_visible()
-    page.get_by_text("Mitigation note").first.click()
-    page.get_by_label("Action").first.fill("Regenerated with real shares and outcome rates")
-    page.get_by_label("Owner").first.fill("A. Analyst")
-    page.get_by_role("button", name="Save note").first.click()
+    first_note = page.get_by_test_id("stExpander").filter(has_text="Mitigation note").first
+    save_note(page, first_note, "Regenerated with real shares and outcome rates", owner="A. Analyst")
     expect(page.get_by_text("note: open")).to_be_visible()
     settle(page)  # the export buttons carry the note once this run is over
     shot("journey1_notes")

@@ -4,7 +4,7 @@ evidently's frame, and the generate-adopt-resolve journey. Screenshots for a per
 from __future__ import annotations
 
 import pytest
-from conftest import go_to, open_app, open_evidently_report, pick_sample, settle, upload
+from conftest import go_to, open_app, open_evidently_report, pick_sample, save_note, settle, upload
 from german_credit import german_files
 from playwright.sync_api import Page, expect
 
@@ -84,9 +84,7 @@ def test_generate_adopt_and_the_note_is_resolved(page: Page, app_url, shot):
     # The finding's sentence, then its "Fix in Generation" button and its note's expander.
     sentence = page.get_by_test_id("stMarkdown").filter(has_text="Black & Female: 4.7% of real rows")
     expander = sentence.locator("xpath=following::*[@data-testid='stExpander'][1]")
-    expander.get_by_text("Mitigation note").click()
-    expander.get_by_label("Action", exact=True).fill("Regenerate from the real rows")
-    expander.get_by_role("button", name="Save note").click()
+    save_note(page, expander, "Regenerate from the real rows")
     expect(page.get_by_text("note: open").first).to_be_visible()
 
     # Its button opens Generation on race & sex, and so does the comparison after Generate.
