@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import SAMPLES, SCREENSHOTS, settle, upload
+from conftest import SAMPLES, SCREENSHOTS, save_note, settle, upload
 from fault_server import CrashableApp, PostgresServer, leftovers, registry_cli, session_token
 from playwright.sync_api import Page, expect
 
@@ -88,14 +88,22 @@ def test_kill_during_note_autosave_keeps_the_saved_note(page: Page, app: Crashab
     page.goto(url)
     go(page, "Notes & export")
     expect(page.get_by_role("tab", name="Findings")).to_be_visible(timeout=LONG)
-    for index, action in enumerate(("First note, acknowledged", "Second note, killed")):
-        page.get_by_text("Mitigation note").nth(index).click()
-        page.get_by_label("Action").nth(index).fill(action)
-        page.get_by_role("button", name="Save note").nth(index).click()
-        if index == 0:
-            expect(page.get_by_text("note: open")).to_have_count(1, timeout=LONG)
-            settle(page)
-            token = session_token(page.url)
+    forms = page.get_by_test_id("stExpander").filter(has_text="Mitigation note")
+    save_note(page, forms.nth(0), "First note, acknowledged")
+    expect(page.get_by_text("note: open")).to_have_count(1, timeout=LONG)
+    settle(page)
+    token = session_token(page.url)
+    # The second save hangs mid-write, so save_note cannot look at its result: the text is typed
+    # again until the idle page keeps it (see save_note), then the form is submitted once.
+    second = forms.nth(1)
+    second.get_by_text("Mitigation note").click()
+    box = second.get_by_label("Action", exact=True)
+    for _ in range(3):
+        if box.input_value() == "Second note, killed":
+            break
+        box.fill("Second note, killed")
+        settle(page)
+    second.get_by_role("button", name="Save note").click()
     app.wait_paused()
     # Caught in the act: the new notes are on disk under a temporary name, not yet renamed.
     assert [p.parent.name for p in leftovers(app.data)] == ["notes"]
