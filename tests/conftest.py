@@ -192,15 +192,13 @@ def switch_on(page, label: str, attempts: int = 3) -> None:
     expect(switch).to_be_checked()
 
 
-def save_note(page, expander, action: str, *, owner: str | None = None, attempts: int = 3) -> None:
-    """Write `action` (and `owner`) in the mitigation note form inside `expander` and save it as
-    a person does: type, look once the page is idle that the text is still there, click Save note,
-    and look again for the note's status.
+def type_note(page, expander, action: str, *, owner: str | None = None, attempts: int = 3) -> None:
+    """Type `action` (and `owner`) in the mitigation note form inside `expander`, again until the
+    idle page still shows the text.
 
     Streamlit keeps a form's typed text in the browser only, until the form is submitted: a run
     that lands between the typing and the click (a late message on a busy machine) can redraw the
-    form empty, and the click then submits nothing. The form is filled again only when the idle
-    page shows it without the text or without the saved note; saving twice updates the same note."""
+    form empty, and a click then submits nothing."""
     box = expander.get_by_label("Action", exact=True)
     for _ in range(attempts):
         settle(page)
@@ -210,8 +208,17 @@ def save_note(page, expander, action: str, *, owner: str | None = None, attempts
         if owner is not None:
             expander.get_by_label("Owner", exact=True).fill(owner)
         settle(page)
-        if box.input_value() != action:
-            continue
+        if box.input_value() == action:
+            return
+    expect(box).to_have_value(action)
+
+
+def save_note(page, expander, action: str, *, owner: str | None = None, attempts: int = 3) -> None:
+    """Type the note (type_note), click Save note, and look for the note's status as a person
+    does; the whole is done again only when the idle page shows no saved note (a click the
+    redrawn form swallowed). Saving twice updates the same note."""
+    for _ in range(attempts):
+        type_note(page, expander, action, owner=owner)
         expander.get_by_role("button", name="Save note").click()
         settle(page)
         if page.get_by_text("note: open").count():

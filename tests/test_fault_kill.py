@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import SAMPLES, SCREENSHOTS, save_note, settle, upload
+from conftest import SAMPLES, SCREENSHOTS, save_note, settle, type_note, upload
 from fault_server import CrashableApp, PostgresServer, leftovers, registry_cli, session_token
 from playwright.sync_api import Page, expect
 
@@ -93,17 +93,10 @@ def test_kill_during_note_autosave_keeps_the_saved_note(page: Page, app: Crashab
     expect(page.get_by_text("note: open")).to_have_count(1, timeout=LONG)
     settle(page)
     token = session_token(page.url)
-    # The second save hangs mid-write, so save_note cannot look at its result: the text is typed
-    # again until the idle page keeps it (see save_note), then the form is submitted once.
-    second = forms.nth(1)
-    second.get_by_text("Mitigation note").click()
-    box = second.get_by_label("Action", exact=True)
-    for _ in range(3):
-        if box.input_value() == "Second note, killed":
-            break
-        box.fill("Second note, killed")
-        settle(page)
-    second.get_by_role("button", name="Save note").click()
+    # The second save hangs mid-write, so save_note cannot look at its result: the note is typed
+    # until the idle page keeps it, then submitted once.
+    type_note(page, forms.nth(1), "Second note, killed")
+    forms.nth(1).get_by_role("button", name="Save note").click()
     app.wait_paused()
     # Caught in the act: the new notes are on disk under a temporary name, not yet renamed.
     assert [p.parent.name for p in leftovers(app.data)] == ["notes"]
