@@ -63,7 +63,13 @@ def _exchanged(per_side: dict) -> dict:
 
 def favourable(values: pd.Series, favorable: str) -> tuple[np.ndarray, np.ndarray]:
     """(known, favourable) masks of a target or prediction; the favourable test runs once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # A category's codes already number its distinct values (Parquet text arrives so): no
+        # hashing of a million rows. The categories keep the dtype, so the test is the same one.
+        codes = values.cat.codes.to_numpy()
+        uniques = pd.Categorical.from_codes(np.arange(len(values.cat.categories)), dtype=values.dtype)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) == 0:
         zeros = np.zeros(len(values), dtype=bool)
         return zeros, zeros
@@ -191,7 +197,9 @@ class PandasCounter:
             out = np.zeros(self.n_rows[side], dtype=np.int64)
             for a in self.roles.protected:
                 codes, labels = self._attribute(a)
-                out = out * len(labels) + codes[side]
+                # In place: one int64 array per side, not two temporaries per attribute.
+                out *= len(labels)
+                out += codes[side]
             return out
         return self._memo(("cell_codes", side), compute)
 

@@ -9,7 +9,7 @@ import pytest
 
 from fairsynth.drift.timeline import drift_over_time
 from fairsynth.engines import as_counter
-from fairsynth.engines.pandas_counts import PandasCounter, counter_for
+from fairsynth.engines.pandas_counts import PandasCounter, counter_for, favourable
 from fairsynth.engines.pandas_encoding import encode
 from fairsynth.engines.tables import NEVER
 from fairsynth.fairness.fidelity import column_fidelity
@@ -17,6 +17,7 @@ from fairsynth.fairness.impact import disparate_impact
 from fairsynth.fairness.subgroups import subgroup_gaps
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.pair import make_pair
+from fairsynth.foundation.roles import favorable_mask
 from fairsynth.foundation.samples import load_sample
 from fairsynth.foundation.windows import assign_windows, windowed
 
@@ -289,3 +290,28 @@ def test_one_pass_column_and_window_counts_keep_rows_outside_every_window(compas
                 assert np.array_equal(a.by_attribute[side][attr], b.by_attribute[side][attr]), name
         assert np.array_equal(ahead.column_windows(name, **windows),
                               one_by_one.column_windows(name, **windows)), name
+
+
+@pytest.mark.parametrize("values, favorable", [
+    ([">50K", "<=50K", None, " >50K", "<=50K"], ">50K"),  # text, a missing value, a padded label
+    ([1, 0, None, 1, 0], "1"),  # numeric categories compare as the text, as factorize's did
+    ([1, 0, None, 1, 0], "1.0"),
+    ([True, False, None], "true"),  # a category of booleans is tested as its text, as before
+    ([None, None], "yes"),  # no value at all
+])
+def test_favourable_masks_of_a_category_equal_those_of_its_values(values, favorable):
+    coded = pd.Series(values, dtype=object).astype("category")
+    # An unused category must not change anything (Parquet dictionaries may hold one).
+    coded = coded.cat.add_categories(["unused"]) if len(coded.cat.categories) else coded
+    known, fav = favourable(coded, favorable)
+    assert known.tolist() == pd.Series(values).notna().tolist()
+    assert fav.tolist() == _reference_favourable(coded, favorable)
+
+
+def _reference_favourable(coded: pd.Series, favorable: str) -> list[bool]:
+    # The rule before the fast path: factorize the rows, test each distinct value once.
+    codes, uniques = pd.factorize(coded, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return [False] * len(coded)
+    table = favorable_mask(pd.Series(uniques), favorable).fillna(False).to_numpy(dtype=bool)
+    return np.append(table, False)[codes].tolist()
