@@ -93,6 +93,24 @@ def test_parquet_text_is_category_in_sorted_order_with_missing_kept(tmp_path):
     assert frame["n"].dtype == "int64"
 
 
+def test_parquet_row_groups_with_their_own_dictionaries_read_as_one_sorted_category(tmp_path):
+    # Setup: three row groups, each with its own dictionary (different values, different first
+    # appearances), accented and non-Latin text whose code point order is not its locale's order.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = ["zèbre", "Zoo", None, "ábaco", "abc", "Ärger", "日本", "abc", "Zoo", "éclair", "b"]
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.table({"word": values, "n": list(range(len(values)))}), path, row_group_size=4)
+    assert pq.ParquetFile(path).num_row_groups == 3
+    # Run
+    frame = load_table(path).frame
+    # Assert: Python's own order of the distinct values, every value in its row, missing kept.
+    assert list(frame["word"].cat.categories) == sorted({v for v in values if v is not None})
+    assert frame["word"].astype(object).where(frame["word"].notna(), None).tolist() == values
+    assert frame["n"].tolist() == list(range(len(values)))
+
+
 def test_upload_over_the_cap_is_refused(monkeypatch):
     monkeypatch.setattr(loading, "MAX_UPLOAD_BYTES", 100)
     with pytest.raises(InvalidInputError, match="over the .* limit"):
