@@ -296,7 +296,7 @@ def test_one_pass_column_and_window_counts_keep_rows_outside_every_window(compas
     ([">50K", "<=50K", None, " >50K", "<=50K"], ">50K"),  # text, a missing value, a padded label
     ([1, 0, None, 1, 0], "1"),  # numeric categories compare as the text, as factorize's did
     ([1, 0, None, 1, 0], "1.0"),
-    ([True, False, None], "true"),  # a category of booleans is tested as its text, as before
+    ([True, False, None], "true"),  # a category of booleans compares as booleans, as before
     ([None, None], "yes"),  # no value at all
 ])
 def test_favourable_masks_of_a_category_equal_those_of_its_values(values, favorable):
