@@ -62,19 +62,9 @@ def _exchanged(per_side: dict) -> dict:
 
 
 def favourable(values: pd.Series, favorable: str) -> tuple[np.ndarray, np.ndarray]:
-    """(known, favourable) masks of a target or prediction; the favourable test runs once per distinct value."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        # A category's codes already number its distinct values (Parquet text arrives so): no
-        # hashing of a million rows. The categories keep the dtype, so the test is the same one.
-        codes = values.cat.codes.to_numpy()
-        uniques = pd.Categorical.from_codes(np.arange(len(values.cat.categories)), dtype=values.dtype)
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:
-        zeros = np.zeros(len(values), dtype=bool)
-        return zeros, zeros
-    table = favorable_mask(pd.Series(uniques), favorable).fillna(False).to_numpy(dtype=bool)
-    return codes >= 0, np.append(table, False)[codes]
+    """(known, favourable) masks of a target or prediction (the test is foundation.roles.favorable_mask)."""
+    known = values.notna().to_numpy()
+    return known, favorable_mask(values, favorable).fillna(False).to_numpy(dtype=bool) & known
 
 
 class PandasCounter:

@@ -84,8 +84,12 @@ def favorable_mask(values: pd.Series, favorable: str) -> pd.Series:
             pass
     if pd.api.types.is_bool_dtype(values):
         return values == (favorable.strip().lower() in ("true", "1", "yes"))
-    # Text is compared once per distinct value (a category's codes are already that), not per row.
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # Text is compared once per distinct value, not per row. A category's codes already number its
+    # values (Parquet text arrives so): no hashing of a million rows.
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     matches = pd.Series(uniques, dtype=object).astype("string").str.strip() == favorable.strip()
     table = np.append(matches.fillna(False).to_numpy(dtype=bool), False)
     return pd.Series(table[codes], index=values.index, name=values.name)

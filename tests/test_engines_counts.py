@@ -17,7 +17,6 @@ from fairsynth.fairness.impact import disparate_impact
 from fairsynth.fairness.subgroups import subgroup_gaps
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.pair import make_pair
-from fairsynth.foundation.roles import favorable_mask
 from fairsynth.foundation.samples import load_sample
 from fairsynth.foundation.windows import assign_windows, windowed
 
@@ -301,17 +300,20 @@ def test_one_pass_column_and_window_counts_keep_rows_outside_every_window(compas
 ])
 def test_favourable_masks_of_a_category_equal_those_of_its_values(values, favorable):
     coded = pd.Series(values, dtype=object).astype("category")
-    # An unused category must not change anything (Parquet dictionaries may hold one).
-    coded = coded.cat.add_categories(["unused"]) if len(coded.cat.categories) else coded
+    # An unused category must not change anything (Parquet dictionaries may hold one); booleans
+    # stay booleans (a text category among them would make the column text).
+    categories = coded.cat.categories
+    if len(categories) and not pd.api.types.is_bool_dtype(categories):
+        coded = coded.cat.add_categories(["unused"])
     known, fav = favourable(coded, favorable)
     assert known.tolist() == pd.Series(values).notna().tolist()
     assert fav.tolist() == _reference_favourable(coded, favorable)
 
 
 def _reference_favourable(coded: pd.Series, favorable: str) -> list[bool]:
-    # The rule before the fast path: factorize the rows, test each distinct value once.
-    codes, uniques = pd.factorize(coded, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return [False] * len(coded)
-    table = favorable_mask(pd.Series(uniques), favorable).fillna(False).to_numpy(dtype=bool)
-    return np.append(table, False)[codes].tolist()
+    # The rule, value by value: a category of booleans compares as booleans, any other category as
+    # its text (numbers included); a missing value is never favourable.
+    if pd.api.types.is_bool_dtype(coded.cat.categories):
+        wanted = favorable.strip().lower() in ("true", "1", "yes")
+        return [bool(pd.notna(v) and v == wanted) for v in coded.astype(object)]
+    return [bool(pd.notna(v) and str(v).strip() == favorable.strip()) for v in coded.astype(object)]
