@@ -216,14 +216,18 @@ def type_note(page, expander, action: str, *, owner: str | None = None, attempts
 def save_note(page, expander, action: str, *, owner: str | None = None, attempts: int = 3) -> None:
     """Type the note (type_note), click Save note, and look for the note's status as a person
     does; the whole is done again only when the idle page shows no saved note (a click the
-    redrawn form swallowed). Saving twice updates the same note."""
+    redrawn form swallowed). Saving twice updates the same note. A new note's status is one more
+    "note: open" on the page, so notes already open elsewhere do not count as this one."""
+    status = page.get_by_text("note: open")
+    settle(page)
+    before = status.count()
     for _ in range(attempts):
         type_note(page, expander, action, owner=owner)
         expander.get_by_role("button", name="Save note").click()
         settle(page)
-        if page.get_by_text("note: open").count():
+        if status.count() > before:
             return
-    expect(page.get_by_text("note: open").first).to_be_visible()
+    expect(status).to_have_count(before + 1)
 
 
 def open_evidently_report(page, expected_text: str):
