@@ -86,16 +86,21 @@ def _z(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tup
 
 
 def _wasserstein(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
-    # W1 on a shared sorted support: the area between the two CDFs, O(support) per window.
-    # Sums of products, not np.dot: an int x float dot is slow, and BLAS threads cost more than
-    # they save on vectors this short.
+    return float(_wasserstein_rows(support, ref[None, :], cur[None, :])[0]), np.nan
+
+
+def _wasserstein_rows(support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> np.ndarray:
+    """Normed W1 of each row of `cur` against the same row of `ref` (2-D counts, one sorted support)."""
+    # The area between the two CDFs, O(support) per row. Sums of products, not np.dot: an int x
+    # float dot is slow, and BLAS threads cost more than they save on vectors this short.
     ref = ref.astype(np.float64)
-    n_ref = ref.sum()
-    mean = float((ref * support).sum() / n_ref)
-    std = float(np.sqrt((ref * (support - mean) ** 2).sum() / n_ref))
+    n_ref = ref.sum(axis=1)
+    mean = (ref * support).sum(axis=1) / n_ref
+    std = np.sqrt((ref * (support - mean[:, None]) ** 2).sum(axis=1) / n_ref)
     gaps = np.diff(support)
-    cdf_gap = np.abs(np.cumsum(ref)[:-1] / n_ref - np.cumsum(cur)[:-1] / cur.sum())
-    return float((cdf_gap * gaps).sum() / max(std, WASSERSTEIN_STD_FLOOR)), np.nan
+    cdf_gap = np.abs(np.cumsum(ref, axis=1)[:, :-1] / n_ref[:, None]
+                     - np.cumsum(cur, axis=1)[:, :-1] / cur.sum(axis=1)[:, None])
+    return (cdf_gap * gaps).sum(axis=1) / np.maximum(std, WASSERSTEIN_STD_FLOOR)
 
 
 def _jensenshannon(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
@@ -104,13 +109,18 @@ def _jensenshannon(kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.nda
 
 
 def _js_distance(p: np.ndarray, q: np.ndarray) -> float:
+    return float(_js_rows(p[None, :], q[None, :])[0])
+
+
+def _js_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Jensen-Shannon distance of each row of `p` to the same row of `q` (shares or counts)."""
     # scipy.spatial.distance.jensenshannon (natural log), step for step: importing scipy.spatial
     # (or scipy.special) costs every audit 0.2-0.5 s for these lines. tests/test_lean_imports.py
     # checks it against scipy.
-    p = p / np.sum(p)
-    q = q / np.sum(q)
+    p = p / np.sum(p, axis=1, keepdims=True)
+    q = q / np.sum(q, axis=1, keepdims=True)
     m = (p + q) / 2.0
-    return np.sqrt((np.sum(_rel_entr(p, m)) + np.sum(_rel_entr(q, m))) / 2.0)
+    return np.sqrt((np.sum(_rel_entr(p, m), axis=1) + np.sum(_rel_entr(q, m), axis=1)) / 2.0)
 
 
 def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -200,19 +210,53 @@ def drift_from_counts(
     threshold: float | None = None,
 ) -> tuple[str, float, float, float, bool]:
     """(test, statistic, p_value, threshold, drift_detected) for one column's reference and current counts."""
-    n_ref, n_cur = int(ref.sum()), int(cur.sum())
-    if n_ref == 0 or n_cur == 0:
-        # A side with no values for this column: nothing to compare, so no drift claimed.
-        return NO_TEST, np.nan, np.nan, np.nan, False
-    name = method or default_test(kind, n_ref, int(np.count_nonzero((ref > 0) | (cur > 0))))
-    spec, fn = get_stat_test(name)
-    if kind not in spec.kinds:
-        raise InvalidInputError(
-            f"Drift test '{name}' does not apply to {kind} columns; it takes {', '.join(spec.kinds)}."
-        )
-    statistic, p_value = fn(kind, support, ref, cur)
-    limit = spec.default_threshold if threshold is None else float(threshold)
-    return name, statistic, p_value, limit, spec.drifted(statistic, p_value, limit)
+    return drift_rows(kind, support, ref[None, :], cur[None, :], method=method, threshold=threshold)[0]
+
+
+def drift_rows(
+    kind: Kind, support: np.ndarray, ref: np.ndarray, cur: np.ndarray, *, method: str | None = None,
+    threshold: float | None = None,
+) -> list[tuple[str, float, float, float, bool]]:
+    """drift_from_counts for each row of `cur` (2-D counts on `support`) against the same row of `ref`."""
+    n_ref, n_cur = ref.sum(axis=1), cur.sum(axis=1)
+    n_values = np.count_nonzero((ref > 0) | (cur > 0), axis=1)
+    # A side with no values for this column: nothing to compare, so no drift claimed.
+    names = [NO_TEST if r == 0 or c == 0 else method or default_test(kind, int(r), int(v))
+             for r, c, v in zip(n_ref.tolist(), n_cur.tolist(), n_values.tolist(), strict=True)]
+    statistic, p_value = np.full(len(names), np.nan), np.full(len(names), np.nan)
+    limits: dict[str, float] = {}
+    for name in dict.fromkeys(names):
+        if name == NO_TEST:
+            continue
+        spec, fn = get_stat_test(name)
+        if kind not in spec.kinds:
+            raise InvalidInputError(
+                f"Drift test '{name}' does not apply to {kind} columns; it takes {', '.join(spec.kinds)}."
+            )
+        limits[name] = spec.default_threshold if threshold is None else float(threshold)
+        rows = np.array([i for i, n in enumerate(names) if n == name])
+        # The distances on many windows at once (one array pass per column, not per window);
+        # the tests, and Jensen-Shannon on binned numbers, one row at a time.
+        if name == "wasserstein":
+            together = rows
+        elif name == "jensenshannon":
+            together = rows if kind != NUMERIC else \
+                rows[np.count_nonzero(ref[rows], axis=1) <= BIN_ABOVE_UNIQUES]
+        else:
+            together = rows[:0]
+        if len(together):
+            statistic[together] = (_wasserstein_rows(support, ref[together], cur[together])
+                                   if name == "wasserstein" else _js_rows(ref[together], cur[together]))
+        for i in np.setdiff1d(rows, together):
+            statistic[i], p_value[i] = fn(kind, support, ref[i], cur[i])
+    out = []
+    for name, s, p in zip(names, statistic.tolist(), p_value.tolist(), strict=True):
+        if name == NO_TEST:
+            out.append((NO_TEST, np.nan, np.nan, np.nan, False))
+        else:
+            spec, limit = STAT_TESTS[name][0], limits[name]
+            out.append((name, s, p, limit, spec.drifted(s, p, limit)))
+    return out
 
 
 def column_drift(

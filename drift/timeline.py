@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from fairsynth.drift.stats import DRIFT_COLUMNS, SMALL_REFERENCE_ROWS, drift_from_counts
+from fairsynth.drift.stats import DRIFT_COLUMNS, SMALL_REFERENCE_ROWS, drift_rows
 from fairsynth.engines import Counter, WindowCounts, as_counter, prefetch_columns
 from fairsynth.foundation.constants import DRIFT_REFERENCES
 from fairsynth.foundation.errors import InvalidInputError
@@ -75,10 +75,14 @@ def drift_over_time(
             # Against real windows only the real side's values form the support (as evidently sees it).
             seen = counts.sum(axis=0) > 0
             support, counts = support[seen], counts[:, seen]
-        for block, ref_block, label in pairs:
-            ref_counts = synth if ref_block is None else counts[ref_block]
-            result = drift_from_counts(kind, support, ref_counts, counts[block], method=method)
-            rows.append((block, label, column, *result))
+        if not pairs:
+            continue
+        current = counts[[block for block, _, _ in pairs]]
+        refs = (np.broadcast_to(synth, current.shape) if synth is not None else
+                counts[[ref_block for _, ref_block, _ in pairs]])
+        results = drift_rows(kind, support, refs, current, method=method)
+        rows += [(block, label, column, *result)
+                 for (block, _, label), result in zip(pairs, results, strict=True)]
     out = pd.DataFrame(rows, columns=["block"] + TIMELINE_COLUMNS[1:])
     out = out.sort_values(["block"], kind="stable").reset_index(drop=True)
     labels = [iso_start(s) for s in win.starts]

@@ -11,8 +11,15 @@ from scipy import stats
 from scipy.spatial import distance
 
 import fairsynth.drift.stats as drift_stats
-from fairsynth.drift.stats import STAT_TESTS, column_drift, default_test, normalised_score
+from fairsynth.drift.stats import (
+    STAT_TESTS,
+    column_drift,
+    default_test,
+    drift_rows,
+    normalised_score,
+)
 from fairsynth.foundation.errors import InvalidInputError
+from fairsynth.foundation.kinds import CATEGORICAL, NUMERIC
 from fairsynth.foundation.samples import SAMPLE_DIR
 
 TOL = 1e-9
@@ -90,6 +97,48 @@ def test_jensenshannon_matches_scipy_natural_log(adult, column):
     p = ref[column].value_counts(normalize=True).reindex(keys, fill_value=0)
     q = cur[column].value_counts(normalize=True).reindex(keys, fill_value=0)
     assert row["statistic"] == pytest.approx(distance.jensenshannon(p, q), rel=1e-9)
+
+
+@pytest.mark.parametrize("column, method", [
+    ("fnlwgt", "wasserstein"), ("capital-gain", "wasserstein"), ("education", "jensenshannon"),
+    ("education-num", "jensenshannon"), ("age", "jensenshannon"), ("hours-per-week", "psi")])
+def test_drift_rows_give_every_row_the_value_of_its_own_test(adult, column, method):
+    # A column's windows are compared at once: here one row per race against the men's, the
+    # women's or everyone's rows in turn (each row its own reference), plus an empty row. Each
+    # row must equal scipy, or the test run on that row alone where it bins (Jensen-Shannon on
+    # more than 20 numbers) or has no batched form (PSI).
+    numeric = column != "education"
+    support = np.sort(adult[column].dropna().unique())
+    bases = [adult[adult["sex"] == "Male"], adult[adult["sex"] == "Female"], adult]
+    groups = [adult[adult["race"] == r] for r in sorted(adult["race"].unique())]
+
+    def counts(frame):
+        return frame[column].value_counts().reindex(support, fill_value=0).to_numpy()
+
+    cur = np.array([counts(g) for g in groups] + [np.zeros(len(support), dtype=np.int64)])
+    refs = [bases[i % 3] for i in range(len(cur))]
+    ref = np.array([counts(r) for r in refs])
+    kind = NUMERIC if numeric else CATEGORICAL
+    rows = drift_rows(kind, support, ref, cur, method=method)
+    assert len(rows) == len(groups) + 1
+    assert rows[-1][0] == "none" and rows[-1][4] is False and np.isnan(rows[-1][1])
+    spec, one_row = STAT_TESTS[method]
+    for i, (group, row) in enumerate(zip(groups, rows, strict=False)):
+        base = refs[i]
+        if method == "wasserstein":
+            expected = (stats.wasserstein_distance(base[column], group[column])
+                        / max(np.std(base[column]), 0.001))
+        elif method == "jensenshannon" and np.count_nonzero(ref[i]) <= drift_stats.BIN_ABOVE_UNIQUES:
+            keys = list(support)
+            p = base[column].value_counts(normalize=True).reindex(keys, fill_value=0)
+            q = group[column].value_counts(normalize=True).reindex(keys, fill_value=0)
+            expected = distance.jensenshannon(p, q)
+        else:
+            expected = one_row(kind, support, ref[i], cur[i])[0]
+        assert row[0] == method
+        assert row[1] == pytest.approx(expected, rel=1e-9), group["race"].iloc[0]
+        assert row[3] == spec.default_threshold
+        assert row[4] == spec.drifted(row[1], row[2], row[3])
 
 
 def test_z_test_matches_two_proportion_formula(halves):
