@@ -100,16 +100,18 @@ for part in report.parts:
 tab_findings, tab_free, tab_export, tab_registry = st.tabs(
     ["Findings", "Free notes", "Export", "Save to registry"], key="notes_tab", on_change="rerun")
 
+seen = st.session_state.setdefault(SEEN_KEY, {})
+seen.update((finding.code, finding.sentence) for finding in report.findings)
+# Drawn only while its tab is open: a note added or an export built on another tab does not
+# redraw every finding (the browser's work on this page grows with the number of findings).
 with tab_findings:
-    if not report.findings:
+    if tab_findings.open and not report.findings:
         st.info("No finding: the synthetic data matches the real data on every check run.")
     by_code = {}
     for note in notes:
         if note.finding_code is not None:
             by_code.setdefault(note.finding_code, note)
-    seen = st.session_state.setdefault(SEEN_KEY, {})
-    for finding in report.findings:
-        seen[finding.code] = finding.sentence
+    for finding in report.findings if tab_findings.open else ():
         note = by_code.get(finding.code)
         status = f" · note: **{note.status}**" if note else ""
         st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
@@ -118,7 +120,12 @@ with tab_findings:
         # Keyed by the finding's code, not its position: when findings come and go (a new
         # synthetic side), a form must not inherit another finding's half-typed note.
         key = finding.code
-        with st.expander("Mitigation note", expanded=False), st.form(f"note_form_{key}"):
+        # The form is built only once its expander is opened (which reruns the page): a closed
+        # one costs the browser almost nothing, and COMPAS alone raises about 30 findings.
+        note_box = st.expander("Mitigation note", key=f"note_open_{key}", on_change="rerun")
+        if not note_box.open:
+            continue
+        with note_box, st.form(f"note_form_{key}"):
             action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{key}")
             owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{key}")
             status_value = st.selectbox("Status", STATUSES,
@@ -139,7 +146,7 @@ with tab_findings:
                     st.rerun()
                 except FairSynthError as exc:
                     st.error(str(exc))
-    resolved = resolved_notes(notes, (f.code for f in report.findings))
+    resolved = resolved_notes(notes, (f.code for f in report.findings)) if tab_findings.open else []
     if resolved:
         st.subheader("Resolved findings")
         st.caption("Findings a note was written for that this audit no longer raises (for example "
