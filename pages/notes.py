@@ -105,57 +105,58 @@ seen.update((finding.code, finding.sentence) for finding in report.findings)
 # Drawn only while its tab is open: a note added or an export built on another tab does not
 # redraw every finding (the browser's work on this page grows with the number of findings).
 with tab_findings:
-    if tab_findings.open and not report.findings:
-        st.info("No finding: the synthetic data matches the real data on every check run.")
-    by_code = {}
-    for note in notes:
-        if note.finding_code is not None:
-            by_code.setdefault(note.finding_code, note)
-    for finding in report.findings if tab_findings.open else ():
-        note = by_code.get(finding.code)
-        status = f" · note: **{note.status}**" if note else ""
-        st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
-                    help=f"Finding code: {finding.code}")
-        fix_in_generation_button(finding.code)
-        # Keyed by the finding's code, not its position: when findings come and go (a new
-        # synthetic side), a form must not inherit another finding's half-typed note.
-        key = finding.code
-        # The form is built only once its expander is opened (which reruns the page): a closed
-        # one costs the browser almost nothing, and COMPAS alone raises about 30 findings.
-        note_box = st.expander("Mitigation note", key=f"note_open_{key}", on_change="rerun")
-        if not note_box.open:
-            continue
-        with note_box, st.form(f"note_form_{key}"):
-            action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{key}")
-            owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{key}")
-            status_value = st.selectbox("Status", STATUSES,
-                                        index=STATUSES.index(note.status) if note else 0,
-                                        key=f"note_status_{key}")
-            rationale = st.text_area("Rationale", value=note.rationale if note else "",
-                                     key=f"note_rationale_{key}")
-            if st.form_submit_button("Save note"):
-                try:
-                    if note is None:
-                        saved = new_note(action=action, finding_code=finding.code, owner=owner,
-                                         status=status_value, rationale=rationale)
-                        save_notes([*notes, saved])
-                    else:
-                        saved = note.updated_with(action=action, owner=owner, status=status_value,
-                                                  rationale=rationale)
-                        save_notes([saved if n.id == note.id else n for n in notes])
-                    st.rerun()
-                except FairSynthError as exc:
-                    st.error(str(exc))
-    resolved = resolved_notes(notes, (f.code for f in report.findings)) if tab_findings.open else []
-    if resolved:
-        st.subheader("Resolved findings")
-        st.caption("Findings a note was written for that this audit no longer raises (for example "
-                   "after adopting a regenerated synthetic side). The notes stay attached to the "
-                   "finding's code.")
-        for note in resolved:
-            said = seen.get(note.finding_code, f"finding `{note.finding_code}`")
-            st.markdown(f":green-badge[resolved] {said} · note: **{note.status}**: {note.action}",
-                        help=f"Finding code: {note.finding_code}")
+    if tab_findings.open:
+        if not report.findings:
+            st.info("No finding: the synthetic data matches the real data on every check run.")
+        by_code = {}
+        for note in notes:
+            if note.finding_code is not None:
+                by_code.setdefault(note.finding_code, note)
+        for finding in report.findings:
+            note = by_code.get(finding.code)
+            status = f" · note: **{note.status}**" if note else ""
+            st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
+                        help=f"Finding code: {finding.code}")
+            fix_in_generation_button(finding.code)
+            # Keyed by the finding's code, not its position: when findings come and go (a new
+            # synthetic side), a form must not inherit another finding's half-typed note.
+            key = finding.code
+            # The form is built only once its expander is opened (which reruns the page): a closed
+            # one costs the browser almost nothing, and COMPAS alone raises about 30 findings.
+            note_box = st.expander("Mitigation note", key=f"note_open_{key}", on_change="rerun")
+            if not note_box.open:
+                continue
+            with note_box, st.form(f"note_form_{key}"):
+                action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{key}")
+                owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{key}")
+                status_value = st.selectbox("Status", STATUSES,
+                                            index=STATUSES.index(note.status) if note else 0,
+                                            key=f"note_status_{key}")
+                rationale = st.text_area("Rationale", value=note.rationale if note else "",
+                                         key=f"note_rationale_{key}")
+                if st.form_submit_button("Save note"):
+                    try:
+                        if note is None:
+                            saved = new_note(action=action, finding_code=finding.code, owner=owner,
+                                             status=status_value, rationale=rationale)
+                            save_notes([*notes, saved])
+                        else:
+                            saved = note.updated_with(action=action, owner=owner, status=status_value,
+                                                      rationale=rationale)
+                            save_notes([saved if n.id == note.id else n for n in notes])
+                        st.rerun()
+                    except FairSynthError as exc:
+                        st.error(str(exc))
+        resolved = resolved_notes(notes, (f.code for f in report.findings))
+        if resolved:
+            st.subheader("Resolved findings")
+            st.caption("Findings a note was written for that this audit no longer raises (for example "
+                       "after adopting a regenerated synthetic side). The notes stay attached to the "
+                       "finding's code.")
+            for note in resolved:
+                said = seen.get(note.finding_code, f"finding `{note.finding_code}`")
+                st.markdown(f":green-badge[resolved] {said} · note: **{note.status}**: {note.action}",
+                            help=f"Finding code: {note.finding_code}")
 
 with tab_free:
     with st.form("free_note_form", clear_on_submit=True):
