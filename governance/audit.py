@@ -139,11 +139,12 @@ def run_audit(
         options = AuditOptions.from_dict(options)
     tables: dict[str, Any] = {}
     rows = _rows_of(pair, options)
-    # In memory, the parts that read rows (privacy, train-on-synthetic: mostly numpy, which
-    # releases the GIL) run on a worker thread beside the counting parts: a second core's work.
-    # Engine pairs stay serial: their connections are not shared across threads. So does an
-    # audit allowed one thread (foundation.constants.audit_threads: the dashboard's server).
-    beside = ([s for s in PARTS if s.needs_rows]
+    # In memory, the parts marked `beside` (those that read rows: privacy, train-on-synthetic,
+    # mostly numpy, which releases the GIL; and fairness over time) run on a worker thread beside
+    # the counting parts: a second core's work. Engine pairs stay serial: their connections are
+    # not shared across threads. So does an audit allowed one thread
+    # (foundation.constants.audit_threads: the dashboard's server).
+    beside = ([s for s in PARTS if s.beside]
               if isinstance(pair, DatasetPair) and audit_threads() > 1 else [])
     row_tables: dict[str, Any] = {}
     by_name: dict[str, PartStatus] = {}

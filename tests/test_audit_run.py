@@ -13,6 +13,7 @@ import pytest
 from fairlearn.metrics import demographic_parity_ratio
 from test_audit_pairs import adult_self_pair, adult_skewed_pair, compas_pair
 
+import fairsynth.drift.over_time
 import fairsynth.fairness.fidelity
 import fairsynth.privacy.report
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
@@ -157,6 +158,32 @@ def test_row_parts_run_on_a_worker_beside_the_counting_parts_in_declaration_orde
     assert threads["fidelity"] == threading.get_ident() != threads["privacy"]
     assert [p.part for p in report.parts] == list(PART_NAMES)
     assert report.privacy is not None and len(report.privacy) > 0
+
+
+def test_fairness_over_time_runs_beside_the_counting_parts_and_reports_as_on_one_thread(
+        compas_real, monkeypatch):
+    threads = {}
+    over_time, fidelity = (fairsynth.drift.over_time.fairness_over_time,
+                           fairsynth.fairness.fidelity.column_fidelity)
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            threads[name] = threading.get_ident()
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "1")
+    alone = run_audit(compas_pair(compas_real), options={"include_privacy": False})
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
+    monkeypatch.setattr(fairsynth.drift.over_time, "fairness_over_time", spy("over_time", over_time))
+    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", spy("fidelity", fidelity))
+    beside = run_audit(compas_pair(compas_real), options={"include_privacy": False})
+    assert threads["fidelity"] == threading.get_ident() != threads["over_time"]
+    assert [p.part for p in beside.parts] == list(PART_NAMES)
+    for table in ("subgroups_over_time", "impact_over_time", "staleness", "fidelity", "drift"):
+        assert len(getattr(alone, table)) > 0, table
+        pd.testing.assert_frame_equal(getattr(beside, table), getattr(alone, table))
+    assert [f.sentence for f in beside.findings] == [f.sentence for f in alone.findings]
 
 
 def test_an_audit_allowed_one_thread_runs_every_part_on_the_callers(adult_real, monkeypatch):
