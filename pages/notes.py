@@ -46,6 +46,33 @@ def save_notes(notes: list[MitigationNote]) -> None:
     store_session_notes(notes)
 
 
+def note_form(code: str, note: MitigationNote | None, notes: list[MitigationNote]) -> None:
+    """The mitigation note form of finding `code`: saves a new note or updates `note` in `notes`."""
+    # Keyed by the finding's code, not its position: when findings come and go (a new
+    # synthetic side), a form must not inherit another finding's half-typed note.
+    with st.form(f"note_form_{code}"):
+        action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{code}")
+        owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{code}")
+        status_value = st.selectbox("Status", STATUSES,
+                                    index=STATUSES.index(note.status) if note else 0,
+                                    key=f"note_status_{code}")
+        rationale = st.text_area("Rationale", value=note.rationale if note else "",
+                                 key=f"note_rationale_{code}")
+        if st.form_submit_button("Save note"):
+            try:
+                if note is None:
+                    saved = new_note(action=action, finding_code=code, owner=owner,
+                                     status=status_value, rationale=rationale)
+                    save_notes([*notes, saved])
+                else:
+                    saved = note.updated_with(action=action, owner=owner, status=status_value,
+                                              rationale=rationale)
+                    save_notes([saved if n.id == note.id else n for n in notes])
+                st.rerun()
+            except FairSynthError as exc:
+                st.error(str(exc))
+
+
 with st.expander("Audit options and policy"):
     left, right = st.columns(2)
     min_count = left.number_input("Minimum subgroup count", min_value=1, value=AuditOptions.min_count, step=5,
@@ -118,35 +145,13 @@ with tab_findings:
             st.markdown(f"{SEVERITY_ICONS[finding.severity]} {finding.sentence}{status}",
                         help=f"Finding code: {finding.code}")
             fix_in_generation_button(finding.code)
-            # Keyed by the finding's code, not its position: when findings come and go (a new
-            # synthetic side), a form must not inherit another finding's half-typed note.
-            key = finding.code
             # The form is built only once its expander is opened (which reruns the page): a closed
             # one costs the browser almost nothing, and COMPAS alone raises about 30 findings.
-            note_box = st.expander("Mitigation note", key=f"note_open_{key}", on_change="rerun")
-            if not note_box.open:
-                continue
-            with note_box, st.form(f"note_form_{key}"):
-                action = st.text_input("Action", value=note.action if note else "", key=f"note_action_{key}")
-                owner = st.text_input("Owner", value=note.owner if note else "", key=f"note_owner_{key}")
-                status_value = st.selectbox("Status", STATUSES,
-                                            index=STATUSES.index(note.status) if note else 0,
-                                            key=f"note_status_{key}")
-                rationale = st.text_area("Rationale", value=note.rationale if note else "",
-                                         key=f"note_rationale_{key}")
-                if st.form_submit_button("Save note"):
-                    try:
-                        if note is None:
-                            saved = new_note(action=action, finding_code=finding.code, owner=owner,
-                                             status=status_value, rationale=rationale)
-                            save_notes([*notes, saved])
-                        else:
-                            saved = note.updated_with(action=action, owner=owner, status=status_value,
-                                                      rationale=rationale)
-                            save_notes([saved if n.id == note.id else n for n in notes])
-                        st.rerun()
-                    except FairSynthError as exc:
-                        st.error(str(exc))
+            note_box = st.expander("Mitigation note", key=f"note_open_{finding.code}",
+                                   on_change="rerun")
+            if note_box.open:
+                with note_box:
+                    note_form(finding.code, note, notes)
         resolved = resolved_notes(notes, (f.code for f in report.findings))
         if resolved:
             st.subheader("Resolved findings")
