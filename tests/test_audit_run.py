@@ -139,21 +139,23 @@ def test_an_engine_error_is_recorded_and_the_rest_still_runs(adult_real, monkeyp
     assert "simulated failure" in report.policy.checks[0].explanation
 
 
+def _spy(threads: dict, name: str, real):
+    """`real`, recording in `threads[name]` the thread that calls it."""
+    def call(*args, **kwargs):
+        threads[name] = threading.get_ident()
+        return real(*args, **kwargs)
+    return call
+
+
 def test_row_parts_run_on_a_worker_beside_the_counting_parts_in_declaration_order(
         adult_real, monkeypatch):
     threads = {}
     fidelity, privacy = (fairsynth.fairness.fidelity.column_fidelity,
                          fairsynth.privacy.report.privacy_risk)
 
-    def spy(name, real):
-        def call(*args, **kwargs):
-            threads[name] = threading.get_ident()
-            return real(*args, **kwargs)
-        return call
-
     monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
-    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", spy("fidelity", fidelity))
-    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", spy("privacy", privacy))
+    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", _spy(threads, "fidelity", fidelity))
+    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", _spy(threads, "privacy", privacy))
     report = run_audit(adult_skewed_pair(adult_real))
     assert threads["fidelity"] == threading.get_ident() != threads["privacy"]
     assert [p.part for p in report.parts] == list(PART_NAMES)
@@ -166,17 +168,11 @@ def test_fairness_over_time_runs_beside_the_counting_parts_and_reports_as_on_one
     over_time, fidelity = (fairsynth.drift.over_time.fairness_over_time,
                            fairsynth.fairness.fidelity.column_fidelity)
 
-    def spy(name, real):
-        def call(*args, **kwargs):
-            threads[name] = threading.get_ident()
-            return real(*args, **kwargs)
-        return call
-
     monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "1")
     alone = run_audit(compas_pair(compas_real), options={"include_privacy": False})
     monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
-    monkeypatch.setattr(fairsynth.drift.over_time, "fairness_over_time", spy("over_time", over_time))
-    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", spy("fidelity", fidelity))
+    monkeypatch.setattr(fairsynth.drift.over_time, "fairness_over_time", _spy(threads, "over_time", over_time))
+    monkeypatch.setattr(fairsynth.fairness.fidelity, "column_fidelity", _spy(threads, "fidelity", fidelity))
     beside = run_audit(compas_pair(compas_real), options={"include_privacy": False})
     assert threads["fidelity"] == threading.get_ident() != threads["over_time"]
     assert [p.part for p in beside.parts] == list(PART_NAMES)
