@@ -42,7 +42,8 @@ class PartSpec:
     # True: the part reads rows, not counts; on a DuckDB/Spark pair it runs on the engine's sample.
     needs_rows: bool = False
     # True: in memory, the part runs on the audit's second thread, beside the parts that only
-    # count (it reads counts no earlier part needs first; measured, issue 17).
+    # count. Counts it shares with them (cells, windows) are made once: the counter holds one lock
+    # per result (measured: the audit alone 0.37 s against 0.43 s without privacy; issue 17).
     beside: bool = False
 
     def __post_init__(self) -> None:
