@@ -253,8 +253,7 @@ def outcome_by_window(impact: pd.DataFrame) -> pd.DataFrame:
     fav = (first["selection_rate"].fillna(0) * first["n"]).groupby(
         [first["dataset"], first["window"]], sort=False).sum()
     n = first.groupby(["dataset", "window"], sort=False)["n"].sum()
-    defined = impact.groupby(["dataset", "window"], sort=False)["ratio"].apply(
-        lambda r: bool(r.notna().any()))
+    defined = impact["ratio"].notna().groupby([impact["dataset"], impact["window"]], sort=False).any()
     out = pd.DataFrame({"favorable_rate": fav / n.where(n > 0), "n": n,
                         "ratio_defined": defined.reindex(n.index)}).reset_index()
     return out[OUTCOME_COLUMNS]
