@@ -70,6 +70,19 @@ def test_json_report_is_valid_against_the_schema(reports, name):
     assert list(data) == TOP_KEYS and data["schema_version"] == 1
 
 
+@pytest.mark.parametrize("name", ["adult", "evil"])
+def test_json_text_holds_the_report_dict_with_one_table_row_per_line(reports, name):
+    text = to_json(reports[name]).decode("utf-8")
+    data = report_to_dict(reports[name])
+    assert json.loads(text) == data
+    lines = text.splitlines()
+    # Each row of a table is one line, two levels in; the hostile text stays text, not markup.
+    for row in data["subgroup_gaps"]:
+        line = "    " + json.dumps(row, ensure_ascii=False, allow_nan=False)
+        assert line in lines or line + "," in lines
+    assert lines[0] == "{" and lines[1].startswith('  "schema_version": 1') and lines[-1] == "}"
+
+
 def test_json_records_carry_the_design_fields(reports):
     data = report_to_dict(reports["adult"])
     row = next(r for r in data["subgroup_gaps"] if r["group"] == "Black&Female")
