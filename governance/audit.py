@@ -15,7 +15,8 @@ from fairsynth.foundation.constants import audit_threads
 from fairsynth.foundation.errors import FairSynthError
 from fairsynth.foundation.pair import DatasetPair
 from fairsynth.foundation.roles import Roles
-from fairsynth.governance.findings import Finding, draft_findings
+from fairsynth.governance.finding import rank_findings
+from fairsynth.governance.findings import Finding, error_findings, table_findings
 from fairsynth.governance.lineage import build_lineage, input_record
 from fairsynth.governance.notes import MitigationNote, utc_now
 from fairsynth.governance.options import AuditOptions
@@ -148,8 +149,14 @@ def run_audit(
               if isinstance(pair, DatasetPair) and audit_threads() > 1 else [])
     row_tables: dict[str, Any] = {}
     by_name: dict[str, PartStatus] = {}
+
+    def beside_parts() -> tuple[list[PartStatus], list[Finding]]:
+        statuses = [_run_part(s, pair, options, row_tables, rows) for s in beside]
+        # Their findings too, while the counting parts may still run (~30 ms off the audit's end).
+        return statuses, _findings_of(row_tables, options)
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        worker = pool.submit(lambda: [_run_part(s, pair, options, row_tables, rows) for s in beside])
+        worker = pool.submit(beside_parts)
         for i, spec in enumerate(PARTS):
             if spec in beside:
                 continue
@@ -159,22 +166,16 @@ def run_audit(
         if beside and progress is not None:
             progress(PARTS.index(beside[0]) / len(PARTS), ", ".join(
                 s.name.replace("_", " ") for s in beside))
-        by_name.update((s.part, s) for s in worker.result())
+        found = _findings_of(tables, options)
+        beside_statuses, beside_found = worker.result()
+        by_name.update((s.part, s) for s in beside_statuses)
     tables.update(row_tables)
     statuses = [by_name[spec.name] for spec in PARTS]
     if progress is not None:
         progress(1.0, "findings")
     errors = {s.part: s.message for s in statuses if s.status == "error"}
+    findings = rank_findings(found + beside_found + error_findings(errors))
     privacy, privacy_settings = _merge_privacy(tables)
-    findings = draft_findings(
-        subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
-        impact_summary=tables.get("impact_summary"),
-        fidelity=tables.get("fidelity"), drift=tables.get("drift"),
-        dataset_drift=tables.get("dataset_drift"), privacy=privacy,
-        privacy_settings=privacy_settings, subgroups_over_time=tables.get("subgroups_over_time"),
-        impact_over_time=tables.get("impact_over_time"), staleness=tables.get("staleness"),
-        errors=errors, min_count=options.min_count,
-        freq=options.freq)
     created = utc_now()
     lineage = build_lineage(pair, generator_settings=generator_settings, now=created, extra={
         "audit_options": options.to_dict(),
@@ -189,6 +190,19 @@ def run_audit(
         privacy_settings=privacy_settings,
     )
     return report.with_policy(policy)
+
+
+def _findings_of(tables: Mapping[str, Any], options: AuditOptions) -> list[Finding]:
+    """The findings of the parts whose tables these are (one thread's parts), not yet ranked."""
+    privacy, privacy_settings = _merge_privacy(tables)
+    return table_findings(
+        subgroup_gaps=tables.get("subgroup_gaps"), disparate_impact=tables.get("disparate_impact"),
+        impact_summary=tables.get("impact_summary"),
+        fidelity=tables.get("fidelity"), drift=tables.get("drift"),
+        dataset_drift=tables.get("dataset_drift"), privacy=privacy,
+        privacy_settings=privacy_settings, subgroups_over_time=tables.get("subgroups_over_time"),
+        impact_over_time=tables.get("impact_over_time"), staleness=tables.get("staleness"),
+        min_count=options.min_count, freq=options.freq)
 
 
 def _merge_privacy(tables: Mapping[str, Any]) -> tuple[pd.DataFrame | None, dict | None]:

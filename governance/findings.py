@@ -9,7 +9,7 @@ import pandas as pd
 from fairsynth.fairness.gap_ranking import ALPHA, CORRECTION, gap_severity, too_small
 from fairsynth.foundation.constants import FOUR_FIFTHS, UPPER_FOUR_FIFTHS
 from fairsynth.foundation.windows import DEFAULT_FREQ
-from fairsynth.governance.finding import Finding, rank_findings
+from fairsynth.governance.finding import Finding
 from fairsynth.governance.findings_over_time import over_time_findings
 
 # A disparate impact change at least this large is worth a note even on the same side of 0.8.
@@ -347,7 +347,7 @@ def error_findings(errors: Mapping[str, str]) -> list[Finding]:
             for part, message in errors.items()]
 
 
-def draft_findings(
+def table_findings(
     *,
     subgroup_gaps: pd.DataFrame | None = None,
     disparate_impact: pd.DataFrame | None = None,
@@ -360,11 +360,14 @@ def draft_findings(
     subgroups_over_time: pd.DataFrame | None = None,
     impact_over_time: pd.DataFrame | None = None,
     staleness: pd.DataFrame | None = None,
-    errors: Mapping[str, str] | None = None,
     min_count: int = 30,
     freq: str = DEFAULT_FREQ,
-) -> tuple[Finding, ...]:
-    """Every finding of the given tables (None = part not run), ranked by severity."""
+) -> list[Finding]:
+    """Every finding of the given tables (None = part not run), not yet ranked (rank_findings).
+
+    Each finding reads the tables of one part only, so the findings of two sets of parts' tables
+    are together those of all of them: the audit drafts each thread's own (governance.audit).
+    """
     found: list[Finding] = []
     if subgroup_gaps is not None and not subgroup_gaps.empty:
         found += gap_findings(subgroup_gaps, min_count=min_count)
@@ -381,5 +384,4 @@ def draft_findings(
                                 min_count=min_count, freq=freq)
     if privacy is not None and not privacy.empty:
         found += privacy_findings(privacy, privacy_settings, min_count=min_count)
-    found += error_findings(errors or {})
-    return rank_findings(found)
+    return found

@@ -186,7 +186,8 @@ def test_p_values_and_correction_match_statsmodels(german_dropping_women):
 
 def test_headline_is_the_big_loss_not_the_tiny_vanished_group(german_dropping_women):
     from fairsynth.fairness.gap_ranking import headline_gap, ranked_gaps
-    from fairsynth.governance.findings import gap_findings, rank_findings
+    from fairsynth.governance.finding import rank_findings
+    from fairsynth.governance.findings import gap_findings
 
     gaps = subgroup_gaps(german_dropping_women)
     tiny = gaps[gaps["group"] == "A91&A202"].iloc[0]
