@@ -93,6 +93,10 @@ def _wasserstein_rows(support: np.ndarray, ref: np.ndarray, cur: np.ndarray) -> 
     """Normed W1 of each row of `cur` against the same row of `ref` (2-D counts, one sorted support)."""
     # The area between the two CDFs, O(support) per row. Sums of products, not np.dot: an int x
     # float dot is slow, and BLAS threads cost more than they save on vectors this short.
+    # One reference row for every row of `cur` (a broadcast view, stride 0: the first window, or
+    # the synthetic side): its moments and CDF are computed once, not once per window.
+    if ref.ndim == 2 and len(ref) > 1 and ref.strides[0] == 0:
+        ref = ref[:1]
     ref = ref.astype(np.float64)
     n_ref = ref.sum(axis=1)
     mean = (ref * support).sum(axis=1) / n_ref
@@ -245,8 +249,12 @@ def drift_rows(
         else:
             together = rows[:0]
         if len(together):
-            statistic[together] = (_wasserstein_rows(support, ref[together], cur[together])
-                                   if name == "wasserstein" else _js_rows(ref[together], cur[together]))
+            # Every row together (the usual case): the arrays as they are, no row copies (and a
+            # broadcast reference stays one row).
+            every = len(together) == len(names)
+            ref_t, cur_t = (ref, cur) if every else (ref[together], cur[together])
+            statistic[together] = (_wasserstein_rows(support, ref_t, cur_t)
+                                   if name == "wasserstein" else _js_rows(ref_t, cur_t))
         for i in np.setdiff1d(rows, together):
             statistic[i], p_value[i] = fn(kind, support, ref[i], cur[i])
     out = []

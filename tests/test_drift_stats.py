@@ -141,6 +141,37 @@ def test_drift_rows_give_every_row_the_value_of_its_own_test(adult, column, meth
         assert row[4] == spec.drifted(row[1], row[2], row[3])
 
 
+@pytest.mark.parametrize("column, method", [
+    ("fnlwgt", "wasserstein"), ("capital-gain", "wasserstein"), ("education", "jensenshannon")])
+def test_drift_rows_read_one_shared_reference_given_as_a_broadcast_view(adult, column, method):
+    # drift_over_time passes one reference for every window (the first window, the synthetic
+    # side) as a stride-0 view, which the distances read once: each row must still equal scipy
+    # against that reference, and the same rows with the reference copied out in full.
+    support = np.sort(adult[column].dropna().unique())
+    base = adult[adult["sex"] == "Male"]
+    groups = [adult[adult["race"] == r] for r in sorted(adult["race"].unique())]
+
+    def counts(frame):
+        return frame[column].value_counts().reindex(support, fill_value=0).to_numpy()
+
+    cur = np.array([counts(g) for g in groups])
+    shared = np.broadcast_to(counts(base), cur.shape)
+    assert shared.strides[0] == 0
+    kind = CATEGORICAL if column == "education" else NUMERIC
+    rows = drift_rows(kind, support, shared, cur, method=method)
+    copied = drift_rows(kind, support, np.ascontiguousarray(shared), cur, method=method)
+    assert [(r[0], r[1], r[4]) for r in rows] == [(r[0], r[1], r[4]) for r in copied]
+    for group, row in zip(groups, rows, strict=True):
+        if method == "wasserstein":
+            expected = (stats.wasserstein_distance(base[column], group[column])
+                        / max(np.std(base[column]), 0.001))
+        else:
+            p = base[column].value_counts(normalize=True).reindex(support, fill_value=0)
+            q = group[column].value_counts(normalize=True).reindex(support, fill_value=0)
+            expected = distance.jensenshannon(p, q)
+        assert row[1] == pytest.approx(expected, rel=1e-9), group["race"].iloc[0]
+
+
 def test_z_test_matches_two_proportion_formula(halves):
     ref, cur = halves
     row = _one(ref, cur, "two_year_recid", "z")
