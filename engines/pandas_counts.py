@@ -177,16 +177,21 @@ class PandasCounter:
         if threads <= 1:
             return
 
+        window_cells = None
+
         def count(name: str) -> None:
             if min_rows is not None:
-                self._column_and_windows(name, freq, n_windows, min_rows)
+                self._column_and_windows(name, freq, n_windows, min_rows, window_cells)
             else:
                 self.column(name)
         # What every column reads first, counted once before the threads ask for it.
         if self.roles.protected:
             self.cells()
         if min_rows is not None:
-            self._windowed(freq, n_windows, min_rows)
+            win = self._windowed(freq, n_windows, min_rows)
+            if self.roles.protected:
+                # Held for this call only (one int64 per row), not kept with the counts.
+                window_cells = self._window_cells(win)
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(count, names))
 
@@ -286,10 +291,20 @@ class PandasCounter:
         """Value counts of a column per side, overall and per group of each protected attribute."""
         return self._memo(("column", name), lambda: self._column(name))
 
+    def _window_cells(self, win) -> np.ndarray:
+        """Each real row's (window, cell) bin, block * cells + cell; a row in no window takes
+        block len(win.table). Every column counted by window shares it."""
+        n_blocks, n_cells = len(win.table), int(np.prod(self.cells().sizes))
+        blocks = win.block_ids if (win.block_ids >= 0).all() else \
+            np.where(win.block_ids >= 0, win.block_ids, n_blocks)
+        out = blocks * n_cells + self.cell_codes("real")
+        return out if out.dtype == np.int64 else out.astype(np.int64)
+
     def _column_and_windows(self, name: str, freq: str | None, n_windows: int | None,
-                            min_rows: int) -> None:
+                            min_rows: int, window_cells: np.ndarray | None = None) -> None:
         """column(name) and column_windows(name, ...) with one pass over the real side's rows, by
-        (window, cell, value): the two counts are its sums over cells and over windows."""
+        (window, cell, value): the two counts are its sums over cells and over windows.
+        `window_cells` is _window_cells(windows), when the caller has it."""
         window_key = ("column_windows", name, freq, n_windows, min_rows)
         with self._lock:
             done = ("column", name) in self._results or window_key in self._results
@@ -305,9 +320,10 @@ class PandasCounter:
             self.column_windows(name, freq=freq, n_windows=n_windows, min_rows=min_rows)
             return
         # Rows outside every window count in the column's counts: block `n_blocks` holds them.
-        blocks = win.block_ids if (win.block_ids >= 0).all() else \
-            np.where(win.block_ids >= 0, win.block_ids, n_blocks)
-        key = (blocks * n_cells + self.cell_codes("real")) * w1 + enc.codes["real"]
+        if window_cells is None:
+            window_cells = self._window_cells(win)
+        key = window_cells * w1
+        key += enc.codes["real"]
         cube = np.bincount(key, minlength=(n_blocks + 1) * n_cells * w1).reshape(
             n_blocks + 1, n_cells, w1)
         by_window = cube[:n_blocks].sum(axis=1)
@@ -329,8 +345,13 @@ class PandasCounter:
                 continue
             if n_cells * w1 <= MAX_DENSE:
                 # One pass over the finest cells, then sums: cheaper than one pass per attribute.
-                dense = real_cells if side == "real" and real_cells is not None else \
-                    np.bincount(self.cell_codes(side) * w1 + codes, minlength=n_cells * w1)
+                if side == "real" and real_cells is not None:
+                    dense = real_cells
+                else:
+                    key = self.cell_codes(side) * w1
+                    key += codes  # in place: one int64 temporary per side, not two
+                    dense = np.bincount(key, minlength=n_cells * w1)
+                    del key
                 dense = dense.reshape((*sizes, w1))
                 for i, a in enumerate(attrs):
                     drop = tuple(j for j in range(len(attrs)) if j != i)
