@@ -305,6 +305,13 @@ class PandasCounter:
         """column(name) and column_windows(name, ...) with one pass over the real side's rows, by
         (window, cell, value): the two counts are its sums over cells and over windows.
         `window_cells` is _window_cells(windows), when the caller has it."""
+        # Held for the whole pass: a second thread counting the same column (two parts count
+        # ahead at once) waits for this one's counts instead of making the same pass again.
+        with self._key_lock(("column_and_windows", name, freq, n_windows, min_rows)):
+            self._count_column_and_windows(name, freq, n_windows, min_rows, window_cells)
+
+    def _count_column_and_windows(self, name: str, freq: str | None, n_windows: int | None,
+                                  min_rows: int, window_cells: np.ndarray | None) -> None:
         window_key = ("column_windows", name, freq, n_windows, min_rows)
         with self._lock:
             done = ("column", name) in self._results or window_key in self._results

@@ -14,6 +14,7 @@ from fairlearn.metrics import demographic_parity_ratio
 from test_audit_pairs import adult_self_pair, adult_skewed_pair, compas_pair
 
 import fairsynth.drift.over_time
+import fairsynth.engines.pandas_counts
 import fairsynth.fairness.fidelity
 import fairsynth.privacy.report
 from fairsynth.foundation.errors import IncomputableMetricError, InvalidInputError
@@ -137,6 +138,22 @@ def test_an_engine_error_is_recorded_and_the_rest_still_runs(adult_real, monkeyp
     # A gate must not pass on a part it could not see.
     assert report.policy.passed is False
     assert "simulated failure" in report.policy.checks[0].explanation
+
+
+def test_windows_that_cannot_be_made_fail_drift_alone_not_the_fidelity_that_counts_ahead(
+        compas_real, monkeypatch):
+    # Fidelity counts every column with drift's windows ahead; windows that cannot be made are
+    # drift's error (and fairness over time's), never fidelity's.
+    def broken(pair, **options):
+        raise IncomputableMetricError("simulated windowing failure")
+
+    monkeypatch.setattr(fairsynth.engines.pandas_counts, "windowed", broken)
+    report = run_audit(compas_pair(compas_real))
+    status = {p.part: p for p in report.parts}
+    assert status["fidelity"].status == "ok" and not report.fidelity.empty
+    assert status["drift"].status == "error" and "simulated" in status["drift"].message
+    assert status["fairness_over_time"].status == "error"
+    assert {"error:drift", "error:fairness_over_time"} <= {f.code for f in report.findings}
 
 
 def _spy(threads: dict, name: str, real):
