@@ -149,24 +149,34 @@ def _encode_numeric(frames: dict[str, pd.Series]) -> Encoded:
         # Buckets count from `origin`: 0 for small non-negative integers (ages, hours, counts: the
         # column itself indexes them, no 5M-row copy of offsets), else the minimum.
         origin = 0 if lo >= 0 and hi < min(MAX_OFFSET_SPAN, 4 * n_present + 1024) else lo
-        seen = np.zeros(span, dtype=bool)
+        n_buckets = hi - origin + 1
+        # Which buckets occur: counted (bincount) when they are few, marked when they pass a
+        # quarter of the rows (fnlwgt-like spans: no 8-byte count per bucket to zero and fill).
+        mark = n_buckets > n_present // 4
+        marks = np.zeros(n_buckets if mark else span, dtype=bool)
         offsets = {}
         for side, (arr, miss, _) in parts.items():
             any_missing = bool(miss.any())
             base = np.where(miss, lo, arr) if any_missing else arr
             base = base if base.dtype == np.int64 else base.astype(np.int64)
             off = base if origin == 0 else np.subtract(base, origin)
-            counts = np.bincount(off[~miss] if any_missing else off, minlength=hi - origin + 1)
-            seen |= counts[lo - origin:] > 0
+            present = off[~miss] if any_missing else off
+            if mark:
+                marks[present] = True
+            else:
+                marks |= np.bincount(present, minlength=n_buckets)[lo - origin:] > 0
             offsets[side] = (off, miss if any_missing else None)
+        seen = marks[lo - origin:] if mark else marks
         width = int(seen.sum())
         support = (np.flatnonzero(seen) + lo).astype(np.float64)
         if width == span:
             # Every value between the extremes occurs: a value's code is its distance from lo.
             lookup = None
         else:
-            lookup = np.zeros(hi - origin + 1, dtype=_code_dtype(width))
-            lookup[lo - origin:] = np.cumsum(seen) - 1
+            lookup = np.zeros(n_buckets, dtype=_code_dtype(width))
+            # Counted in the codes' own type (it never passes width): no int64 array per bucket.
+            np.cumsum(seen, dtype=lookup.dtype, out=lookup[lo - origin:])
+            lookup[lo - origin:] -= 1
         codes = {}
         for side, (off, miss) in offsets.items():
             if lookup is not None:

@@ -115,9 +115,10 @@ def test_column_counts_equal_value_counts(adult):
     [40, 45, None, 90, 45],                  # nullable integers with gaps and a missing value
     [1_600_000_000, 1_600_000_007, 1_600_000_003, 1_600_000_003, 1_600_000_001],  # far from 0
 ])
-def test_numeric_encoding_is_a_sorted_support(values):
-    real = pd.Series(values, dtype="Int64" if None in values else None)
-    synth = pd.Series(values[::-1] + [values[0]])
+@pytest.mark.parametrize("repeat", [1, 2000])  # few rows: buckets marked; many: counted
+def test_numeric_encoding_is_a_sorted_support(values, repeat):
+    real = pd.Series(values * repeat, dtype="Int64" if None in values else None)
+    synth = pd.Series((values[::-1] + [values[0]]) * repeat)
     enc = encode({"real": real, "synthetic": synth})
     present = np.unique(np.concatenate([real.dropna(), synth.dropna()]).astype(float))
     assert np.array_equal(enc.values, present)
