@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -147,25 +148,41 @@ def run_audit(
     # (foundation.constants.audit_threads: the dashboard's server).
     beside = ([s for s in PARTS if s.beside]
               if isinstance(pair, DatasetPair) and audit_threads() > 1 else [])
+    # The worker runs the row parts first; a beside part that only counts (fairness over time)
+    # goes to whichever thread is free first: the worker when no row part runs, else the main
+    # thread once its own parts are done (5M rows with privacy: 2.4 s instead of 2.8 s).
+    either = [s for s in beside if not s.needs_rows]
+    claimed: set[str] = set()
+    claim_lock = threading.Lock()
+
+    def claim(spec: PartSpec) -> bool:
+        with claim_lock:
+            free = spec.name not in claimed
+            claimed.add(spec.name)
+            return free
+
     row_tables: dict[str, Any] = {}
     by_name: dict[str, PartStatus] = {}
 
     def beside_parts() -> tuple[list[PartStatus], list[Finding]]:
-        statuses = [_run_part(s, pair, options, row_tables, rows) for s in beside]
+        statuses = [_run_part(s, pair, options, row_tables, rows)
+                    for s in beside if s not in either]
+        statuses += [_run_part(s, pair, options, row_tables, rows) for s in either if claim(s)]
         # Their findings too, while the counting parts may still run (~30 ms off the audit's end).
         return statuses, _findings_of(row_tables, options)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         worker = pool.submit(beside_parts)
         for i, spec in enumerate(PARTS):
-            if spec in beside:
+            if spec in beside and (spec not in either or not claim(spec)):
                 continue
             if progress is not None:
                 progress(i / len(PARTS), spec.name.replace("_", " "))
             by_name[spec.name] = _run_part(spec, pair, options, tables, rows)
-        if beside and progress is not None:
-            progress(PARTS.index(beside[0]) / len(PARTS), ", ".join(
-                s.name.replace("_", " ") for s in beside))
+        waiting = [s for s in beside if s.name not in by_name]
+        if waiting and progress is not None:
+            progress(PARTS.index(waiting[0]) / len(PARTS), ", ".join(
+                s.name.replace("_", " ") for s in waiting))
         found = _findings_of(tables, options)
         beside_statuses, beside_found = worker.result()
         by_name.update((s.part, s) for s in beside_statuses)

@@ -42,9 +42,10 @@ class PartSpec:
     compute: Compute
     # True: the part reads rows, not counts; on a DuckDB/Spark pair it runs on the engine's sample.
     needs_rows: bool = False
-    # True: in memory, the part runs on the audit's second thread, beside the parts that only
-    # count. Counts it shares with them (cells, windows) are made once: the counter holds one lock
-    # per result (measured: the audit alone 0.37 s against 0.43 s without privacy; issue 17).
+    # True: in memory, the part runs beside the parts that only count: a row part on the audit's
+    # second thread; one that counts too (fairness over time) on whichever thread is free first
+    # (governance.audit). Counts it shares with them (cells, windows) are made once: the counter
+    # holds one lock per result (the audit alone 0.37 s against 0.43 s without privacy; issue 17).
     beside: bool = False
 
     def __post_init__(self) -> None:

@@ -202,6 +202,37 @@ def test_fairness_over_time_runs_beside_the_counting_parts_and_reports_as_on_one
     assert [f.sentence for f in beside.findings] == [f.sentence for f in alone.findings]
 
 
+def test_while_a_row_part_runs_the_main_thread_takes_fairness_over_time(compas_real, monkeypatch):
+    # The worker runs the row parts first; here privacy waits until fairness over time has
+    # begun, which only the main thread (its own parts done) can then begin. Same report.
+    threads, begun = {}, threading.Event()
+    over_time, privacy = (fairsynth.drift.over_time.fairness_over_time,
+                          fairsynth.privacy.report.privacy_risk)
+
+    def waiting_privacy(*args, **kwargs):
+        threads["privacy"] = threading.get_ident()
+        assert begun.wait(timeout=120), "fairness over time never began beside privacy"
+        return privacy(*args, **kwargs)
+
+    def watched_over_time(*args, **kwargs):
+        threads["over_time"] = threading.get_ident()
+        begun.set()
+        return over_time(*args, **kwargs)
+
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "1")
+    alone = run_audit(compas_pair(compas_real))
+    monkeypatch.setenv("FAIRSYNTH_AUDIT_THREADS", "2")
+    monkeypatch.setattr(fairsynth.privacy.report, "privacy_risk", waiting_privacy)
+    monkeypatch.setattr(fairsynth.drift.over_time, "fairness_over_time", watched_over_time)
+    both = run_audit(compas_pair(compas_real))
+    assert threads["over_time"] == threading.get_ident() != threads["privacy"]
+    assert [p.part for p in both.parts] == list(PART_NAMES)
+    for table in ("subgroups_over_time", "impact_over_time", "staleness", "privacy"):
+        assert len(getattr(alone, table)) > 0, table
+        pd.testing.assert_frame_equal(getattr(both, table), getattr(alone, table))
+    assert [f.sentence for f in both.findings] == [f.sentence for f in alone.findings]
+
+
 def test_an_audit_allowed_one_thread_runs_every_part_on_the_callers(adult_real, monkeypatch):
     threads = set()
     privacy = fairsynth.privacy.report.privacy_risk
