@@ -93,6 +93,19 @@ def test_parquet_text_is_category_in_sorted_order_with_missing_kept(tmp_path):
     assert frame["n"].dtype == "int64"
 
 
+def test_parquet_text_with_wide_codes_keeps_every_value_when_sorted(tmp_path):
+    # Setup: 300 distinct values (16-bit category codes) first seen in reverse order, missing cells.
+    values = [None if i % 7 == 0 else f"v{300 - i % 300:03d}" for i in range(3000)]
+    path = tmp_path / "wide.parquet"
+    pd.DataFrame({"g": values}).to_parquet(path)
+    # Run
+    frame = load_table(path).frame
+    # Assert: sorted categories, 16-bit codes, every value (and every missing one) in its row.
+    assert frame["g"].cat.codes.dtype == "int16"
+    assert list(frame["g"].cat.categories) == sorted({v for v in values if v is not None})
+    assert frame["g"].astype(object).where(frame["g"].notna(), None).tolist() == values
+
+
 def test_parquet_row_groups_with_their_own_dictionaries_read_as_one_sorted_category(tmp_path):
     # Setup: three row groups, each with its own dictionary (different values, different first
     # appearances), accented and non-Latin text whose code point order is not its locale's order.
