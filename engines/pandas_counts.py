@@ -5,12 +5,19 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
 
+from fairsynth.engines.pandas_bins import (
+    counts_by_outcome,
+    first_by_attribute,
+    first_in,
+    first_rows,
+)
 from fairsynth.engines.pandas_encoding import Encoded, encode
-from fairsynth.engines.tables import NEVER, SIDES, Cells, ColumnCounts, WindowCounts
+from fairsynth.engines.tables import SIDES, Cells, ColumnCounts, WindowCounts
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.constants import audit_threads
 from fairsynth.foundation.roles import favorable_mask
@@ -21,57 +28,6 @@ MAX_DENSE = 8_000_000
 # Pairs whose counts are kept (the UI moves between a couple of pairs at most).
 MAX_PAIRS = 3
 OTHER_SIDE = {"real": "synthetic", "synthetic": "real"}
-
-
-def first_rows(codes: np.ndarray, size: int) -> np.ndarray:
-    """First row number of each code in 0..size-1 (NEVER when absent)."""
-    out = np.full(size, NEVER, dtype=np.int64)
-    if len(codes):
-        # One unbuffered minimum per row (numpy >= 1.25 runs ufunc.at in a tight loop): 3-8x
-        # faster than dropping duplicates, which hashes every row and builds a row index.
-        np.minimum.at(out, codes, np.arange(len(codes), dtype=np.int64))
-    return out
-
-
-def _first_in(rows: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
-    """First row number (from `rows`, the subset's row numbers) of each code within a subset."""
-    sub = first_rows(codes, size)
-    found = sub != NEVER
-    out = np.full(size, NEVER, dtype=np.int64)
-    out[found] = rows[sub[found]]
-    return out
-
-
-def counts_by_outcome(key: np.ndarray, outcomes: dict[str, np.ndarray], size: int
-                      ) -> dict[str, np.ndarray]:
-    """Rows and, per outcome mask, its rows for each key value in 0..size-1."""
-    if list(outcomes) == ["known", "fav"]:
-        # One pass instead of three (and no masked copies of the keys): a row's outcome is
-        # 0 unknown, 1 known, 2 favourable (favourable rows are known), counted as key * 3 + it.
-        coded = key * 3
-        coded += outcomes["known"].view(np.uint8)
-        coded += outcomes["fav"].view(np.uint8)
-        bins = np.bincount(coded, minlength=3 * size).reshape(size, 3)
-        return {"rows": bins.sum(axis=1), "known": bins[:, 1] + bins[:, 2],
-                "fav": np.ascontiguousarray(bins[:, 2])}
-    out = {"rows": np.bincount(key, minlength=size)}
-    for name, mask in outcomes.items():
-        out[name] = np.bincount(key[mask], minlength=size)
-    return out
-
-
-def first_by_attribute(first_cells: np.ndarray, attrs: tuple[str, ...], lead: int = 0
-                       ) -> dict[str, np.ndarray]:
-    """Per attribute, the first row of each of its labels: the earliest first row of the cells holding it.
-
-    `first_cells` has shape (*lead dims, *sizes): one counting pass over the cell codes serves every
-    attribute, instead of one pass over the rows per attribute.
-    """
-    out = {}
-    for i, a in enumerate(attrs):
-        others = tuple(lead + j for j in range(len(attrs)) if j != i)
-        out[a] = first_cells.min(axis=others) if others else first_cells
-    return out
 
 
 def _exchanged(per_side: dict) -> dict:
@@ -243,23 +199,37 @@ class PandasCounter:
 
     def _cells(self) -> Cells:
         attrs = tuple(self.roles.protected)
-        coded = {a: self._attribute(a) for a in attrs}
-        labels = {a: coded[a][1] for a in attrs}
-        sizes = tuple(len(labels[a]) for a in attrs)
-        n_cells = int(np.prod(sizes))
-        counts, first, first_both = {}, {}, {}
-        for side in SIDES:
-            cell = self.cell_codes(side)
-            outcomes = (self.outcomes(side) if self.roles.target and self.roles.favorable is not None
-                        else {})
-            measures = counts_by_outcome(cell, outcomes, n_cells)
-            counts[side] = {k: v.reshape(sizes) for k, v in measures.items()}
-            first[side] = first_by_attribute(first_rows(cell, n_cells).reshape(sizes), attrs)
-            if "both" in measures:
-                rows = np.flatnonzero(self.outcomes(side)["both"])
-                first_both[side] = first_by_attribute(
-                    _first_in(rows, cell[rows], n_cells).reshape(sizes), attrs)
+        # Every audit starts here and waits for it: the attributes are coded, then each side
+        # counted, on two threads when the audit has them (numpy releases the GIL); with one,
+        # on the caller's.
+        with ThreadPoolExecutor(max_workers=2) if audit_threads() > 1 else nullcontext() as pool:
+            each = map if pool is None else pool.map
+            coded = dict(zip(attrs, each(self._attribute, attrs), strict=True))
+            labels = {a: coded[a][1] for a in attrs}
+            sizes = tuple(len(labels[a]) for a in attrs)
+            sides = dict(zip(SIDES, each(lambda side: self._side_cells(side, sizes), SIDES),
+                             strict=True))
+        counts = {side: sides[side][0] for side in SIDES}
+        first = {side: sides[side][1] for side in SIDES}
+        first_both = {side: sides[side][2] for side in SIDES if sides[side][2] is not None}
         return Cells(attrs, labels, counts, first, first_both)
+
+    def _side_cells(self, side: str, sizes: tuple[int, ...]):
+        """One side's counts per cell, first rows, and first rows among known predictions."""
+        attrs = tuple(self.roles.protected)
+        n_cells = int(np.prod(sizes))
+        cell = self.cell_codes(side)
+        outcomes = (self.outcomes(side) if self.roles.target and self.roles.favorable is not None
+                    else {})
+        measures = counts_by_outcome(cell, outcomes, n_cells)
+        counts = {k: v.reshape(sizes) for k, v in measures.items()}
+        first = first_by_attribute(first_rows(cell, n_cells).reshape(sizes), attrs)
+        first_both = None
+        if "both" in measures:
+            rows = np.flatnonzero(self.outcomes(side)["both"])
+            first_both = first_by_attribute(
+                first_in(rows, cell[rows], n_cells).reshape(sizes), attrs)
+        return counts, first, first_both
 
     def _windowed(self, freq, n_windows, min_rows):
         return self._memo(("windowed", freq, n_windows, min_rows),
@@ -282,7 +252,7 @@ class PandasCounter:
             shape = (n_blocks, *cells.sizes)
             shaped = {k: v.reshape(shape) for k, v in measures.items()}
             first_cells = (first_rows(key, n_blocks * n_cells) if every else
-                           _first_in(np.flatnonzero(keep), key, n_blocks * n_cells))
+                           first_in(np.flatnonzero(keep), key, n_blocks * n_cells))
             first = first_by_attribute(first_cells.reshape(shape), cells.attributes, lead=1)
             return WindowCounts(win.table, win.unparseable, shaped, first)
         return self._memo(("windows", freq, n_windows, min_rows), compute)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fairsynth.engines.pandas_counts import first_rows
+from fairsynth.engines.pandas_bins import first_rows
 from fairsynth.foundation.codes import MISSING
 from fairsynth.foundation.kinds import is_number
 
