@@ -7,7 +7,8 @@ Run by hand from the project root (a few minutes; the peers take most of it):
 Data: the Parquet pairs bench/bench_audit.py writes (Adult resampled, 15 columns plus a month over
 24 windows), reused under /tmp/fairsynth_bench/. Every case is a fresh process; its wall time is
 spawn to exit, its peak RSS the child's own (os.wait4), best of --repeat runs (the machine is
-shared, so a slow run is noise, not the code). In the same run:
+shared, so a slow run is noise, not the code); the floor and the two audits take turns, one run
+of each per round, so the ratios compare runs made under the same load. In the same run:
 
 - floor: a process that imports pyarrow and pandas and reads both files into pandas, text columns
   as categories (`read_dictionary`): what any Parquet-to-pandas tool pays;
@@ -157,9 +158,15 @@ def run(args: list[str]) -> Run:
 def best(args: list[str], repeat: int) -> Run:
     """Fastest of `repeat` runs (wall and CPU each at its minimum, peak RSS the lowest seen):
     on a shared machine a slower run measures the neighbours, not the code."""
-    runs = [run(args) for _ in range(repeat)]
-    return Run(min(r.wall for r in runs), min(r.cpu for r in runs), min(r.mb for r in runs),
-               runs[-1].stdout)
+    return best_of_each([args], repeat)[0]
+
+
+def best_of_each(cases: list[list[str]], repeat: int) -> list[Run]:
+    """`best` of each case, the cases taking turns (one run of each per round): a case compared
+    with another then meets the same load from the machine's neighbours, not a quieter minute."""
+    rounds = [[run(args) for args in cases] for _ in range(repeat)]
+    return [Run(min(r[i].wall for r in rounds), min(r[i].cpu for r in rounds),
+                min(r[i].mb for r in rounds), rounds[-1][i].stdout) for i in range(len(cases))]
 
 
 def compile_package() -> None:
@@ -193,11 +200,11 @@ def bench_rows(rows: int, repeat: int, skip_peers: bool, windows: int, failures:
     out = Path(tempfile.mkdtemp(prefix="fairsynth_e2e_")) / "report.json"
     print(f"\n== {rows:,} rows per side ({real.stat().st_size / 2**20:.0f} + "
           f"{synthetic.stat().st_size / 2**20:.0f} MB Parquet, {MONTHS} monthly windows) ==")
-    floor = best([sys.executable, "-c", FLOOR, str(real), str(synthetic)], repeat)
+    floor, full, lean = best_of_each([[sys.executable, "-c", FLOOR, str(real), str(synthetic)],
+                                      audit_args(real, synthetic, out),
+                                      audit_args(real, synthetic, out, "--no-privacy")], repeat)
     print(f"  floor (pyarrow -> pandas, text as categories): {floor.wall:.2f} s "
           f"(CPU {floor.cpu:.2f} s), peak RSS {floor.mb:.0f} MB")
-    full = best(audit_args(real, synthetic, out), repeat)
-    lean = best(audit_args(real, synthetic, out, "--no-privacy"), repeat)
     for name, case in (("fairsynth audit (privacy on):", full), ("fairsynth audit --no-privacy:", lean)):
         print(f"  {name:30s} {case.wall:.2f} s ({case.wall / floor.wall:.1f}x the floor; CPU "
               f"{case.cpu:.2f} s, {case.cpu / floor.cpu:.1f}x), peak RSS {case.mb:.0f} MB "
