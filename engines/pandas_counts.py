@@ -241,18 +241,14 @@ class PandasCounter:
             win = self._windowed(freq, n_windows, min_rows)
             cells = self.cells()
             n_blocks, n_cells = len(win.table), int(np.prod(cells.sizes))
-            keep = win.block_ids >= 0
-            # Usually every row has a window: then no row subset is copied.
-            every = bool(keep.all())
-            subset = (lambda values: values) if every else (lambda values: values[keep])
-            key = subset(win.block_ids) * n_cells + subset(self.cell_codes("real"))
-            outcomes = ({name: subset(self.outcomes("real")[name]) for name in ("known", "fav")}
+            # Rows in no window count in one more block, cut off here: no row subset is copied.
+            key, size = self._window_cells(win), n_blocks * n_cells
+            outcomes = ({name: self.outcomes("real")[name] for name in ("known", "fav")}
                         if self.roles.target and self.roles.favorable is not None else {})
-            measures = counts_by_outcome(key, outcomes, n_blocks * n_cells)
+            measures = counts_by_outcome(key, outcomes, size + n_cells)
             shape = (n_blocks, *cells.sizes)
-            shaped = {k: v.reshape(shape) for k, v in measures.items()}
-            first_cells = (first_rows(key, n_blocks * n_cells) if every else
-                           first_in(np.flatnonzero(keep), key, n_blocks * n_cells))
+            shaped = {k: v[:size].reshape(shape) for k, v in measures.items()}
+            first_cells = first_rows(key, size + n_cells)[:size]
             first = first_by_attribute(first_cells.reshape(shape), cells.attributes, lead=1)
             return WindowCounts(win.table, win.unparseable, shaped, first)
         return self._memo(("windows", freq, n_windows, min_rows), compute)
@@ -263,7 +259,7 @@ class PandasCounter:
 
     def _window_cells(self, win) -> np.ndarray:
         """Each real row's (window, cell) bin, block * cells + cell; a row in no window takes
-        block len(win.table). Every column counted by window shares it."""
+        block len(win.table). The window counts and every column counted by window read it."""
         n_blocks, n_cells = len(win.table), int(np.prod(self.cells().sizes))
         blocks = win.block_ids if (win.block_ids >= 0).all() else \
             np.where(win.block_ids >= 0, win.block_ids, n_blocks)
